@@ -8,7 +8,10 @@ let root: protobuf.Root | undefined;
 
 /** The protobufjs Root for every message in proto/, built once from the precompiled JSON. */
 export function protoRoot(): protobuf.Root {
-  root ??= protobuf.Root.fromJSON(protoJSON as unknown as protobuf.INamespace).resolveAll();
+  if (!root) {
+    root = protobuf.Root.fromJSON(protoJSON as unknown as protobuf.INamespace);
+    root.resolveAll();
+  }
   return root;
 }
 
