@@ -1,0 +1,80 @@
+// melange.yaml text -> a validated Configuration plus the source map for later (compile-time) errors.
+import type { z } from "zod";
+import { UserError, UserErrors } from "../errors.js";
+import { ConfigurationSchema, PipelineDefinitionSchema, type Configuration, type PipelineStep } from "./schema.js";
+import { issuesToErrors } from "./schema-errors.js";
+import { parseYaml, type SourceMap, type YamlPath } from "./yaml-tree.js";
+
+export interface Parsed<T> {
+  value: T;
+  sources: SourceMap;
+}
+
+export interface SourceText {
+  file: string;
+  text: string;
+}
+
+/** Parses and validates a melange.yaml; every problem found is reported at once as UserErrors. */
+export function parseConfiguration(source: SourceText): Parsed<Configuration> {
+  const parsed = parseWith(source, ConfigurationSchema, "a melange configuration");
+  const errors: UserError[] = [];
+  const cfg = parsed.value;
+  const sources = parsed.sources;
+  validateSteps(cfg.pipeline, ["pipeline"], sources, errors);
+  validateSteps(cfg.test?.pipeline, ["test", "pipeline"], sources, errors);
+  const dataNames = new Set((cfg.data ?? []).map((d) => d.name));
+  cfg.subpackages?.forEach((sp, i) => {
+    validateSteps(sp.pipeline, ["subpackages", i, "pipeline"], sources, errors);
+    validateSteps(sp.test?.pipeline, ["subpackages", i, "test", "pipeline"], sources, errors);
+    if (sp.range !== undefined && !dataNames.has(sp.range)) {
+      errors.push(new UserError(`range "${sp.range}" is not defined in data`, sources.pos(["subpackages", i, "range"])));
+    }
+  });
+  const cpe = cfg.package.cpe;
+  if (cpe && !!cpe.vendor !== !!cpe.product) {
+    errors.push(new UserError("package.cpe: vendor and product must be set together", sources.pos(["package", "cpe"], "key")));
+  }
+  if (errors.length > 0) throw new UserErrors(errors);
+  return parsed;
+}
+
+/** Parses a pipeline definition file (same shape as a step, plus `inputs`). */
+export function parsePipelineDefinition(source: SourceText): Parsed<PipelineStep> {
+  const parsed = parseWith(source, PipelineDefinitionSchema, "a pipeline definition");
+  const errors: UserError[] = [];
+  validateSteps(parsed.value.pipeline, ["pipeline"], parsed.sources, errors);
+  if (errors.length > 0) throw new UserErrors(errors);
+  return parsed;
+}
+
+function parseWith<S extends z.ZodType>(source: SourceText, schema: S, what: string): Parsed<z.output<S>> {
+  const { value, sources } = parseYaml(source.file, source.text);
+  if (value === null || typeof value !== "object" || Array.isArray(value)) {
+    throw new UserError(`expected ${what} (a YAML map) at the top level`, sources.pos([]));
+  }
+  const result = schema.safeParse(value);
+  if (!result.success) {
+    const errors = issuesToErrors(result.error.issues, schema, value, sources);
+    errors.sort((a, b) => (a.pos?.line ?? 0) - (b.pos?.line ?? 0) || (a.pos?.col ?? 0) - (b.pos?.col ?? 0));
+    throw new UserErrors(errors);
+  }
+  return { value: result.data, sources };
+}
+
+/** melange's validatePipelines: `with` needs `uses`; `runs` excludes `uses` and `with`. */
+function validateSteps(steps: PipelineStep[] | undefined, path: YamlPath, sources: SourceMap, errors: UserError[]): void {
+  steps?.forEach((step, i) => {
+    const at = [...path, i];
+    if (step.with && step.uses === undefined) {
+      errors.push(new UserError('"with" is set but "uses" is not', sources.pos([...at, "with"], "key")));
+    }
+    if (step.uses !== undefined && step.runs !== undefined) {
+      errors.push(new UserError('a step cannot have both "uses" and "runs"', sources.pos([...at, "runs"], "key")));
+    }
+    if (step.with && step.runs !== undefined) {
+      errors.push(new UserError('a step cannot have both "with" and "runs"', sources.pos([...at, "with"], "key")));
+    }
+    validateSteps(step.pipeline, [...at, "pipeline"], sources, errors);
+  });
+}
