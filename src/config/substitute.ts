@@ -11,7 +11,7 @@ export type Variables = ReadonlyMap<string, string>;
 /** Replaces the variables that are known; leaves the rest untouched. */
 export function substituteLenient(text: string, vars: Variables): string {
   if (!text.includes(OPENER)) return text;
-  return text.replace(REFERENCE, (whole, name: string) => vars.get(name) ?? whole);
+  return text.replace(new RegExp(REFERENCE), (whole, name: string) => vars.get(name) ?? whole);
 }
 
 export interface UseSite {
@@ -57,5 +57,5 @@ function inField(where: UseSite): string {
 
 /** The variable names a text refers to, in order of appearance. */
 export function referencedVariables(text: string): string[] {
-  return [...text.matchAll(REFERENCE)].map((m) => m[1]!);
+  return [...text.matchAll(new RegExp(REFERENCE))].map((m) => m[1]!);
 }
