@@ -170,3 +170,14 @@ export function runPipeline(
   }
   return { status: 0, stdout, stderr };
 }
+
+/**
+ * The available shells in which `tool` is the GNU one. A busybox built to prefer its applets runs
+ * its own reduced `tar`/`patch` even when GNU ones are on PATH, which the build image does not do.
+ */
+export function shellsWithGnu(tool: string): Shell[] {
+  return availableShells().filter((shell) => {
+    const r = spawnSync(shell.argv[0], [...shell.argv.slice(1), "-c", `${tool} --version`], { encoding: "utf8" });
+    return r.status === 0 && r.stdout.includes("GNU");
+  });
+}
