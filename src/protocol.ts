@@ -85,6 +85,8 @@ export function canonicalize(type: protobuf.Type, value: Record<string, unknown>
 function isZero(field: protobuf.Field, v: unknown): boolean {
   if (v === 0 || v === "" || v === false) return true;
   if (v instanceof Uint8Array) return v.length === 0;
+  // 64-bit integers may be given as decimal strings.
+  if (typeof v === "string" && /int64|fixed64/.test(field.type)) return /^-?0+$/.test(v);
   if (typeof v === "string" && field.resolvedType instanceof protobuf.Enum) return field.resolvedType.values[v] === 0;
   if (typeof v === "object" && v !== null && "low" in v && "high" in v) {
     const l = v as { low: number; high: number };
