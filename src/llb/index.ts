@@ -25,7 +25,7 @@ export {
   type CopyOptions,
   type FileOpOptions,
 } from "./fileop.js";
-export { marshal, opDigest, type Definition, type MarshalOptions, type MarshalResult } from "./marshal.js";
+export { marshal, opDigest, usedCaps, type Definition, type MarshalOptions, type MarshalResult } from "./marshal.js";
 export { definitionToJSON, type DefinitionJSON, type DecodedOp } from "./json.js";
 export { normalizeImageRef, parseImageReference, type ImageReference } from "./reference.js";
 export type { OpMetadata } from "./pb.js";

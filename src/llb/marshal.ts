@@ -104,3 +104,10 @@ function normalizeMetadata(m: OpMetadata): OpMetadata {
 function sortKeys<T>(o: Record<string, T>): Record<string, T> {
   return Object.fromEntries(Object.keys(o).sort().map((k) => [k, o[k]]));
 }
+
+/** Every LLB cap a definition relies on, sorted: compare with PongResponse.LLBCaps before solving. */
+export function usedCaps(def: Definition): string[] {
+  const caps = new Set<string>();
+  for (const m of Object.values(def.metadata)) for (const [c, on] of Object.entries(m.caps ?? {})) if (on) caps.add(c);
+  return [...caps].sort();
+}

@@ -13,6 +13,7 @@ import {
   normalizeImageRef,
   opDigest,
   scratch,
+  usedCaps,
   type MarshalResult,
   type Mount,
   type State,
@@ -363,6 +364,19 @@ describe("definition assembly", () => {
       "meta.ignorecache": true,
       platform: true,
     });
+  });
+
+  it("lists the caps a definition uses", () => {
+    const r = marshal(image("alpine").run({ args: ["x"], mounts: [{ type: "secret", dest: "/k", id: "k" }] }), amd64);
+    expect(usedCaps(r)).toEqual([
+      "constraints",
+      "exec.meta.base",
+      "exec.meta.setsdefaultpath",
+      "exec.mount.bind",
+      "exec.mount.secret",
+      "platform",
+      "source.image",
+    ]);
   });
 
   it("round-trips through definitionToJSON and SolveRequest", () => {

@@ -84,6 +84,16 @@ describe("protocol encode/decode", () => {
     }
   });
 
+  it("round-trips a PongResponse with caps and workers", () => {
+    const pong = {
+      FrontendAPICaps: [{ ID: "solve.base", Enabled: true }],
+      LLBCaps: [{ ID: "exec.mount.tmpfs.size", DisabledReason: "x" }],
+      Workers: [{ ID: "w1", Labels: { b: "2", a: "1" }, platforms: [{ Architecture: "arm64", OS: "linux" }] }],
+    };
+    const d = decode<any>("moby.buildkit.v1.frontend.PongResponse", encode("moby.buildkit.v1.frontend.PongResponse", pong));
+    expect(d).toEqual({ ...pong, Workers: [{ ...pong.Workers[0], Labels: { a: "1", b: "2" } }] });
+  });
+
   it("canonicalize is a pure copy", () => {
     const input = { identifier: "", attrs: { z: "1", a: "2" } };
     const out = canonicalize(lookup("pb.SourceOp"), input);
