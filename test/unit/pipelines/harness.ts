@@ -52,7 +52,12 @@ export interface Shell {
   argv: string[];
   pipefail: boolean;
 }
+let shellsFound: Shell[] | undefined;
 export function availableShells(): Shell[] {
+  shellsFound ??= probeShells();
+  return shellsFound;
+}
+function probeShells(): Shell[] {
   const candidates = [
     { label: "busybox sh", argv: ["busybox", "sh"] },
     { label: "dash", argv: ["dash"] },
