@@ -8,7 +8,7 @@ import { gunzipMember, gzipMemberLength, GzipFormatError } from "./gzip.js";
 import { readTar, TarFormatError, type ReadTarEntry } from "./tar-read.js";
 import { parsePkgInfo } from "./pkginfo.js";
 import { parseSignatureName, verifySignature, type Keyring } from "./sign.js";
-import type { PackageInfo } from "./types.js";
+import type { IndexEntry, PackageInfo } from "./types.js";
 
 export interface ApkSplit {
   signature?: Buffer;
@@ -98,4 +98,10 @@ export function verifyApk(bytes: Buffer, keyring: Keyring, what = "apk"): { info
   if (!apk.info.dataHash) throw new UserError(`${what}: .PKGINFO has no datahash`);
   if (hash !== apk.info.dataHash) throw new UserError(`${what}: datahash mismatch (.PKGINFO says ${apk.info.dataHash}, data segment is ${hash})`);
   return { info: apk.info, keyName };
+}
+
+/** The APKINDEX record of an .apk file's bytes. */
+export function indexEntryOf(bytes: Buffer, what = "apk"): IndexEntry {
+  const apk = readApk(bytes, what);
+  return { ...apk.info, checksum: "Q1" + crypto.createHash("sha1").update(apk.segments.control).digest("base64"), size: bytes.length };
 }
