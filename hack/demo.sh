@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# `npm run demo`: on a fresh machine, install what is needed, start the engine, build the images, make a signing
+# key (melange.rsa, kept if it exists), and build every example into ./packages with docker build.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+cd "$ROOT"
+
+[ -d node_modules/esbuild ] || { log "installing npm dependencies"; npm ci --no-audit --no-fund >&2; }
+[ -f dist/melange-ts.mjs ] || { node hack/gen.mjs && node hack/bundle.mjs; }
+bash hack/engine.sh start
+bash hack/image.sh
+
+CLI="node bin/melange-ts.mjs"
+secret=()
+if $CLI --help 2>/dev/null | grep -q keygen; then
+  [ -f melange.rsa ] || $CLI keygen melange.rsa >&2
+  secret=(--secret id=melange.rsa,src="$ROOT/melange.rsa")
+fi
+
+mkdir -p packages
+for yaml in examples/*/melange.yaml; do
+  dir=$(dirname "$yaml")
+  log "building $dir"
+  (cd "$dir" && $DOCKER build --progress=plain --build-arg BUILDKIT_SYNTAX=melange-ts/frontend \
+    --build-arg MELANGE_BUILD_IMAGE=melange-ts/busybox "${secret[@]}" \
+    -f melange.yaml -o "type=local,dest=$ROOT/packages" .)
+done
+log "done: $(find packages -type f | wc -l) files in ./packages"
+find packages -maxdepth 3 | sort >&2

@@ -1,0 +1,107 @@
+import { http, type Mount, type State } from "../llb/index.js";
+import type { CompiledBuild, CompiledPackage, CompiledStep } from "../compile/types.js";
+import { stepScript } from "./script.js";
+import { BUILD_GID, BUILD_UID, buildUserDir, CACHE_DIR, DEFAULT_PATH, HOME } from "./workspace.js";
+
+// One ExecOp per step that has `runs`, chained on one root: the main package's steps, then each
+// subpackage's, in order. Each is its own cache entry, named for the progress display: `[hello 2/5] build`.
+
+interface ExecStep {
+  pkg: string;
+  step: CompiledStep;
+  /** The display name: the step's own, else the nearest named ancestor's. */
+  label: string;
+  /** Files to pre-place from HTTP sources (fetch with expected-sha256). */
+  fetches: FetchSource[];
+}
+
+export interface FetchSource {
+  uri: string;
+  sha256: string;
+}
+
+/** `install › binary`: the step's own name after its nearest named ancestor's, so nested and `uses:` steps say
+ *  where they come from. */
+function label(step: CompiledStep, inherited?: string): string {
+  const first = (step.runs ?? "").split("\n").find((l) => l.trim())?.trim().slice(0, 60) ?? "";
+  const own = step.name ?? (step.uses ? `uses: ${step.uses}` : first);
+  return inherited && inherited !== own ? `${inherited} › ${own}` : own;
+}
+
+/** A `fetch` with a known sha256 is downloaded by the engine: content-addressed, cached, no network in the step. */
+function fetchSourceOf(step: CompiledStep): FetchSource | undefined {
+  if (step.uses !== "fetch") return undefined;
+  const uri = step.with?.uri;
+  const sha256 = step.with?.["expected-sha256"]?.toLowerCase();
+  if (!uri || !sha256 || !/^[0-9a-f]{64}$/.test(sha256) || !/^https?:\/\//.test(uri)) return undefined;
+  return { uri, sha256 };
+}
+
+export function flattenSteps(pkg: CompiledPackage): ExecStep[] {
+  const out: ExecStep[] = [];
+  const walk = (steps: CompiledStep[], inherited: string | undefined, fetches: FetchSource[]) => {
+    for (const step of steps) {
+      const f = fetchSourceOf(step);
+      const fs = f ? [...fetches, f] : fetches;
+      if (step.runs !== undefined && step.runs.trim() !== "") {
+        out.push({ pkg: pkg.name, step, label: label(step, inherited), fetches: fs });
+      }
+      walk(step.pipeline, step.uses ? `uses: ${step.uses}` : (step.name ?? inherited), fs);
+    }
+  };
+  walk(pkg.steps, undefined, []);
+  return out;
+}
+
+export interface StepOptions {
+  sourceDateEpoch: number;
+}
+
+/** Variables every step sees, on top of the build environment: melange's PATH and SOURCE_DATE_EPOCH. */
+export function stepEnv(build: CompiledBuild, step: CompiledStep, o: StepOptions): Record<string, string> {
+  return {
+    ...build.environment.env,
+    // Language build caches live in the persistent cache mount too.
+    GOCACHE: build.environment.env.GOCACHE ?? `${CACHE_DIR}/go-build`,
+    CCACHE_DIR: build.environment.env.CCACHE_DIR ?? `${CACHE_DIR}/ccache`,
+    SOURCE_DATE_EPOCH: String(o.sourceDateEpoch),
+    PATH: DEFAULT_PATH,
+    ...step.environment,
+  };
+}
+
+function stepUser(build: CompiledBuild): string {
+  return build.environment.runAs ?? `${BUILD_UID}:${BUILD_GID}`;
+}
+
+export function runSteps(root: State, build: CompiledBuild, o: StepOptions): State {
+  const all = [build.main, ...build.subpackages].flatMap(flattenSteps);
+  const cacheSeed = buildUserDir();
+  let state = root;
+  all.forEach((s, i) => {
+    const mounts: Mount[] = [
+      { type: "cache", dest: CACHE_DIR, id: "melange-ts-cache", sharing: "shared", source: cacheSeed, selector: "/cache" },
+    ];
+    for (const f of s.fetches) {
+      const name = `sha256:${f.sha256}`;
+      mounts.push({
+        type: "bind",
+        dest: `${CACHE_DIR}/${name}`,
+        source: http(f.uri, { checksum: name, filename: name, customName: `fetch ${f.uri}` }),
+        selector: `/${name}`,
+        readonly: true,
+      });
+    }
+    state = state
+      .run({
+        args: ["/bin/sh", "-c", stepScript(s.step.workdir || HOME, s.step.runs!)],
+        env: stepEnv(build, s.step, o),
+        cwd: HOME,
+        user: stepUser(build),
+        mounts,
+        customName: `[${s.pkg} ${i + 1}/${all.length}] ${s.label}`,
+      })
+      .root();
+  });
+  return state;
+}
