@@ -115,8 +115,9 @@ export class GzipFormatError extends Error {}
 
 /** Length of the gzip member starting at `off` (header, deflate stream, trailer). */
 export function gzipMemberLength(buf: Buffer, off: number): number {
+  const magic = [0x1f, 0x8b, 8];
+  for (let i = 0; i < 3 && off + i < buf.length; i++) if (buf[off + i] !== magic[i]) throw new GzipFormatError("not a gzip member");
   if (buf.length - off < 18) throw new GzipFormatError("truncated gzip member");
-  if (buf[off] !== 0x1f || buf[off + 1] !== 0x8b || buf[off + 2] !== 8) throw new GzipFormatError("not a gzip member");
   const flags = buf[off + 3];
   let p = off + 10;
   if (flags & 4) p += 2 + buf.readUInt16LE(p); // FEXTRA
