@@ -140,7 +140,7 @@ function compileStep(
   }
 
   const strict = (text: string, o: Origin, sub: YamlPath) =>
-    substituteStrict(text, (n) => local.get(n), { field: formatPath([...o.path, ...sub]), pos: where(o, sub) });
+    substituteStrict(text, (n) => local.get(n), { field: formatPath([...o.path, ...sub]), pos: where(o, sub), hint: hintOf(o) });
 
   const wdOrigin = fieldOrigin("working-directory");
   const workdirRaw =
@@ -156,7 +156,12 @@ function compileStep(
   let keep = true;
   if (eff.if !== undefined) {
     const ifOrigin = fieldOrigin("if");
-    keep = evaluateCondition(eff.if, (n) => local.get(n), where(ifOrigin, ["if"]));
+    try {
+      keep = evaluateCondition(eff.if, (n) => local.get(n), where(ifOrigin, ["if"]));
+    } catch (e) {
+      if (e instanceof UserError && !e.hint && hintOf(ifOrigin)) throw new UserError(e.message, e.pos, hintOf(ifOrigin));
+      throw e;
+    }
   }
 
   const childOrigin = fieldOrigin("pipeline");
@@ -211,7 +216,7 @@ function resolveInputs(
     const value = substituteStrict(
       local.get(`inputs.${k}`)!,
       (n) => (n.startsWith("inputs.") && pending.has(n.slice(7)) && n.slice(7) !== k ? resolve(n.slice(7)) : local.get(n)),
-      { field: formatPath([...p.origin.path, ...p.sub]), pos: where(p.origin, p.sub) },
+      { field: formatPath([...p.origin.path, ...p.sub]), pos: where(p.origin, p.sub), hint: hintOf(p.origin) },
     );
     visiting.delete(k);
     done.set(k, value);

@@ -18,6 +18,8 @@ export interface UseSite {
   /** What is being substituted, for messages: `pipeline[0].runs`. */
   field?: string;
   pos?: SourcePos;
+  /** Extra context shown under the message. */
+  hint?: string;
 }
 
 /** Replaces every reference; an undefined variable or a malformed `${{` is a UserError at `where`. */
@@ -37,7 +39,7 @@ export function substituteStrict(text: string, lookup: (name: string) => string 
     const m = REFERENCE.exec(text);
     if (!m || m.index !== start) {
       const snippet = text.slice(start, start + 24).split("\n")[0];
-      throw new UserError(`malformed variable reference "${snippet}"${inField(where)}`, where.pos, 'write variables as ${{ name }}');
+      throw new UserError(`malformed variable reference "${snippet}"${inField(where)}`, where.pos, where.hint ?? "write variables as ${{ name }}");
     }
     const value = lookup(m[1]!);
     if (value === undefined) undefinedNames.push(m[1]!);
@@ -46,7 +48,7 @@ export function substituteStrict(text: string, lookup: (name: string) => string 
   }
   if (undefinedNames.length > 0) {
     const names = [...new Set(undefinedNames)].map((n) => `"\${{${n}}}"`).join(", ");
-    throw new UserError(`undefined variable${undefinedNames.length > 1 ? "s" : ""} ${names}${inField(where)}`, where.pos);
+    throw new UserError(`undefined variable${undefinedNames.length > 1 ? "s" : ""} ${names}${inField(where)}`, where.pos, where.hint);
   }
   return out;
 }
