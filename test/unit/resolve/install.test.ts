@@ -11,12 +11,15 @@ import { tarEntry, TAR_EOF } from "../../../src/apk/tar.js";
 import type { IndexEntry, PackageInfo } from "../../../src/apk/types.js";
 import { installPackages, type InstallOptions } from "../../../src/tools/install.js";
 import { UserError } from "../../../src/errors.js";
+import { writeApkIndex } from "../../../src/apk/index-archive.js";
+import { command as installCommand } from "../../../src/commands/install.js";
 
 const SDE = 1_700_000_000;
 let tmp: string;
 let keyring: Record<string, string>;
 let otherKeyring: Record<string, string>;
 let apks: { file: string; bytes: Buffer; entry: IndexEntry }[];
+let privateKey: string;
 
 function keypair() {
   return crypto.generateKeyPairSync("rsa", {
@@ -83,6 +86,7 @@ beforeAll(async () => {
   keyring = { "test.rsa.pub": k.publicKey };
   otherKeyring = { "test.rsa.pub": keypair().publicKey };
   const key = { name: "test.rsa", pem: k.privateKey };
+  privateKey = k.privateKey;
   const base = tree({ "etc/passwd": "root:x:0:0:root:/root:/bin/sh\n", "usr/lib": { dir: true }, lib: { link: "usr/lib" } });
   const hello = tree({
     "usr/bin/hello": { content: "#!/bin/sh\necho hello\n", mode: 0o755 },
@@ -209,6 +213,31 @@ describe("installPackages", () => {
     expect(() => run("conflict", two)).toThrow(/file conflict: \/same is in both one and two/);
     run("replaced", twoReplaces);
     expect(fs.readFileSync(path.join(tmp, "replaced/same"), "utf8")).toBe("2");
+  });
+});
+
+describe("melange-ts install", () => {
+  it("installs a packages directory checked against signed indexes", async () => {
+    const dir = fs.mkdtempSync(path.join(tmp, "cmd-"));
+    for (const d of ["apks/x86_64", "keys", "idx/0"]) fs.mkdirSync(path.join(dir, d), { recursive: true });
+    for (const a of apks) fs.writeFileSync(path.join(dir, "apks/x86_64", a.file), a.bytes);
+    fs.writeFileSync(path.join(dir, "keys/test.rsa.pub"), keyring["test.rsa.pub"]);
+    const index = writeApkIndex(apks.map((a) => a.entry), { signingKey: { name: "test.rsa", pem: privateKey } });
+    fs.writeFileSync(path.join(dir, "idx/0/APKINDEX.tar.gz"), index);
+    const root = path.join(dir, "root");
+    const code = await installCommand.run([
+      "--root", root, "--keyring-dir", path.join(dir, "keys"), "--index", path.join(dir, "idx/0/APKINDEX.tar.gz"),
+      "--packages-dir", path.join(dir, "apks"), "--world", "hello baselayout", "--repositories", "https://a.example/os https://b.example/os",
+    ]);
+    expect(code).toBe(0);
+    expect(fs.readFileSync(path.join(root, "etc/apk/world"), "utf8")).toBe("baselayout\nhello\n");
+    expect(fs.readFileSync(path.join(root, "etc/apk/repositories"), "utf8")).toBe("https://a.example/os\nhttps://b.example/os\n");
+    expect(fs.existsSync(path.join(root, "usr/bin/hello"))).toBe(true);
+    // the same directory and an unsigned index: refused unless --allow-untrusted
+    fs.writeFileSync(path.join(dir, "idx/0/APKINDEX.tar.gz"), writeApkIndex(apks.map((a) => a.entry)));
+    const args = ["--root", path.join(dir, "root2"), "--keyring-dir", path.join(dir, "keys"), "--index", path.join(dir, "idx/0/APKINDEX.tar.gz"), "--packages-dir", path.join(dir, "apks")];
+    await expect(installCommand.run(args)).rejects.toThrow(/not signed/);
+    expect(await installCommand.run([...args, "--allow-untrusted"])).toBe(0);
   });
 });
 
