@@ -29,11 +29,14 @@ export interface BuildOptions {
   noCache?: boolean;
   out?: string;
   platform?: string;
+  /** Exporter: a directory (default) or a tar file at `out`. */
+  exporter?: "local" | "tar";
 }
 
 export function dockerBuild(o: BuildOptions): BuildResult {
-  const out = o.out ?? mkdtempSync(join(tmpdir(), "mts-out-"));
-  const args = ["build", "--progress=plain", "-f", o.file ?? "melange.yaml", "-o", `type=local,dest=${out}`];
+  const exporter = o.exporter ?? "local";
+  const out = o.out ?? join(mkdtempSync(join(tmpdir(), "mts-out-")), exporter === "tar" ? "out.tar" : "out");
+  const args = ["build", "--progress=plain", "-f", o.file ?? "melange.yaml", "-o", `type=${exporter},dest=${out}`];
   if (o.syntaxArg !== false) args.push("--build-arg", `BUILDKIT_SYNTAX=${FRONTEND}`);
   for (const [k, v] of Object.entries(o.buildArgs ?? {})) args.push("--build-arg", `${k}=${v}`);
   for (const [id, src] of Object.entries(o.secrets ?? {})) args.push("--secret", `id=${id},src=${src}`);
