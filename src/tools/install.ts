@@ -13,6 +13,7 @@ import { memberEntries, readApk, verifyApk } from "../apk/read.js";
 import type { Keyring } from "../apk/sign.js";
 import type { ReadTarEntry } from "../apk/tar-read.js";
 import type { IndexEntry, PackageInfo } from "../apk/types.js";
+import { parseConstraint } from "../apk/constraint.js";
 import { formatInstalledDb, formatWorld, q1Sha1, type InstalledFile, type InstalledPackage } from "../apk/installed.js";
 
 export interface InstallOptions {
@@ -200,13 +201,15 @@ export function installPackages(opts: InstallOptions): InstallResult {
     }
   }
 
+  const ordered = dependencyOrder(checked);
+
   // Which package owns each non-directory path, to detect conflicts apk would refuse.
   const owners = new Map<string, { entry: IndexEntry; checksum?: string }>();
   const dirs = new Map<string, PendingDir>();
   const records: InstalledPackage[] = [];
   let newest = 0;
 
-  for (const { file, entry, data } of checked) {
+  for (const { file, entry, data } of ordered) {
     newest = Math.max(newest, entry.buildDate);
     const files: InstalledFile[] = [];
     const checksums = new Map<string, string>();
@@ -292,7 +295,38 @@ export function installPackages(opts: InstallOptions): InstallResult {
   for (const [host, t] of root.created) fs.utimesSync(host, t, t);
   for (const d of dirs.values()) fs.utimesSync(d.host, d.mtime, d.mtime);
   fs.utimesSync(root.dir, mtime, mtime);
-  return { installed: records.map((r) => r.entry) };
+  return { installed: records.map((r) => r.entry).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)) };
+}
+
+/**
+ * Dependencies before dependents (as apk and apko install), so that e.g. baselayout's
+ * `lib -> usr/lib` exists before packages put files under lib/. Ties and cycles go by name.
+ */
+function dependencyOrder<T extends { entry: IndexEntry }>(pkgs: T[]): T[] {
+  const providers = new Map<string, number[]>();
+  pkgs.forEach((p, i) => {
+    for (const name of [p.entry.name, ...p.entry.provides.map((x) => parseConstraint(x).name)]) {
+      const list = providers.get(name) ?? [];
+      list.push(i);
+      providers.set(name, list);
+    }
+  });
+  const byName = pkgs.map((_, i) => i).sort((a, b) => (pkgs[a].entry.name < pkgs[b].entry.name ? -1 : 1));
+  const seen = new Set<number>();
+  const out: T[] = [];
+  const visit = (i: number) => {
+    if (seen.has(i)) return;
+    seen.add(i);
+    const deps = new Set<number>();
+    for (const d of pkgs[i].entry.depends) {
+      const c = parseConstraint(d);
+      if (!c.conflict) for (const j of providers.get(c.name) ?? []) if (j !== i) deps.add(j);
+    }
+    for (const j of [...deps].sort((a, b) => (pkgs[a].entry.name < pkgs[b].entry.name ? -1 : 1))) visit(j);
+    out.push(pkgs[i]);
+  };
+  for (const i of byName) visit(i);
+  return out;
 }
 
 /** Writes a file inside the root (parents created), mode and mtime fixed. */

@@ -20,6 +20,7 @@ let keyring: Record<string, string>;
 let otherKeyring: Record<string, string>;
 let apks: { file: string; bytes: Buffer; entry: IndexEntry }[];
 let privateKey: string;
+let signingKey: { name: string; pem: string };
 
 function keypair() {
   return crypto.generateKeyPairSync("rsa", {
@@ -87,6 +88,7 @@ beforeAll(async () => {
   otherKeyring = { "test.rsa.pub": keypair().publicKey };
   const key = { name: "test.rsa", pem: k.privateKey };
   privateKey = k.privateKey;
+  signingKey = key;
   const base = tree({ "etc/passwd": "root:x:0:0:root:/root:/bin/sh\n", "usr/lib": { dir: true }, lib: { link: "usr/lib" } });
   const hello = tree({
     "usr/bin/hello": { content: "#!/bin/sh\necho hello\n", mode: 0o755 },
@@ -176,6 +178,18 @@ describe("installPackages", () => {
     const root = path.join(tmp, "untrusted");
     installPackages(options(root, { keyring: otherKeyring, allowUntrusted: true }));
     expect(fs.existsSync(path.join(root, "usr/bin/hello"))).toBe(true);
+  });
+
+  it("installs dependencies first, whatever the names", async () => {
+    // "aaa" sorts before "baselayout" but needs its lib -> usr/lib symlink in place first
+    const aaa = await apk({ name: "aaa", dependencies: { runtime: ["baselayout"] } }, tree({ "lib/libaaa.so": "aaa\n" }), signingKey);
+    const root = path.join(tmp, "order");
+    const base = options(root);
+    installPackages({ ...base, index: [...base.index, aaa.entry], packages: [{ file: aaa.file, bytes: aaa.bytes }, ...base.packages] });
+    expect(fs.readlinkSync(path.join(root, "lib"))).toBe("usr/lib");
+    expect(fs.readFileSync(path.join(root, "usr/lib/libaaa.so"), "utf8")).toBe("aaa\n");
+    const db = fs.readFileSync(path.join(root, "lib/apk/db/installed"), "utf8");
+    expect(db.split("\n").filter((l) => l.startsWith("P:"))).toEqual(["P:baselayout", "P:aaa", "P:hello"]);
   });
 
   it("refuses paths that escape the root", () => {
