@@ -49,7 +49,23 @@ export function checkUsesName(uses: string): string | undefined {
   return undefined;
 }
 
-/** Memoizes parsed definitions for one compile. */
+// Parsed definitions are immutable, so a process that compiles many times (tests, a long-lived CLI) reuses
+// them by exact file name and text. Bounded so that it cannot grow without limit.
+const parsedTexts = new Map<string, Parsed<PipelineStep>>();
+const MAX_PARSED_TEXTS = 256;
+
+function parseDefinitionCached(def: PipelineText): Parsed<PipelineStep> {
+  const key = `${def.file}\0${def.text}`;
+  let parsed = parsedTexts.get(key);
+  if (!parsed) {
+    parsed = parsePipelineDefinition(def);
+    if (parsedTexts.size >= MAX_PARSED_TEXTS) parsedTexts.clear();
+    parsedTexts.set(key, parsed);
+  }
+  return parsed;
+}
+
+/** Memoizes the definition behind each `uses` name for one compile. */
 export class DefinitionCache {
   private readonly cache = new Map<string, Parsed<PipelineStep> | null>();
   constructor(private readonly load: PipelineLoader) {}
@@ -57,7 +73,7 @@ export class DefinitionCache {
   get(uses: string): Parsed<PipelineStep> | undefined {
     if (!this.cache.has(uses)) {
       const text = this.load(uses);
-      this.cache.set(uses, text ? parsePipelineDefinition(text) : null);
+      this.cache.set(uses, text ? parseDefinitionCached(text) : null);
     }
     return this.cache.get(uses) ?? undefined;
   }
