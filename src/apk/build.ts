@@ -28,6 +28,11 @@ export interface BuiltApk {
 
 export interface BuildApkOptions {
   signingKey?: SigningKey;
+  /**
+   * Receives the compressed data segment piece by piece (in order) instead of keeping it in memory;
+   * `segments.data` is then empty. The .apk is signature + control + these pieces.
+   */
+  dataSink?: (chunk: Buffer) => void;
 }
 
 const SCRIPTLET_FILES: [keyof Omit<PackSpec["scriptlets"], "trigger">, string][] = [
@@ -73,9 +78,12 @@ export async function buildApkSegments(spec: PackSpec, treeDir: string, opts: Bu
 
   const data: Buffer[] = [];
   const dataHash = crypto.createHash("sha256");
+  let dataSize = 0;
   const gz = new ParallelGzip((chunk) => {
-    data.push(chunk);
+    if (opts.dataSink) opts.dataSink(chunk);
+    else data.push(chunk);
     dataHash.update(chunk);
+    dataSize += chunk.length;
   });
   const xattrs: Record<string, Record<string, Buffer>> = {};
   for (const [p, attrs] of Object.entries(spec.xattrs)) {
@@ -109,7 +117,7 @@ export async function buildApkSegments(spec: PackSpec, treeDir: string, opts: Bu
   const signature = opts.signingKey
     ? signatureSegment(rsaSign(control, opts.signingKey), opts.signingKey.name, spec.sourceDateEpoch)
     : undefined;
-  const size = (signature?.length ?? 0) + control.length + data.reduce((n, b) => n + b.length, 0);
+  const size = (signature?.length ?? 0) + control.length + dataSize;
   return { segments: { signature, control, data }, info, entry: { ...info, checksum: controlChecksum(control), size } };
 }
 

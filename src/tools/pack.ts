@@ -26,19 +26,43 @@ export async function pack(opts: PackOptions): Promise<{ file: string; entry: In
   }
   const spec = parsePackSpec(json, opts.specFile);
   const key = opts.signingKey ? loadSigningKey(opts.signingKey, opts.keyName) : undefined;
-  const built = await buildApkSegments(spec, opts.tree, { signingKey: key });
   const dir = path.join(opts.out, spec.arch);
   fs.mkdirSync(dir, { recursive: true });
   const file = path.join(dir, apkFileName(spec));
-  // Write beside the target, then rename: a half-written .apk never appears under its final name.
+  // The data segment is written first (it must exist before .PKGINFO can carry its hash) to a side
+  // file, so memory stays flat; then signature + control + data become the .apk, renamed into place.
+  const dataTmp = `${file}.data-${process.pid}`;
   const tmp = `${file}.tmp-${process.pid}`;
-  const fd = fs.openSync(tmp, "w", 0o644);
   try {
-    const { signature, control, data } = built.segments;
-    for (const b of [...(signature ? [signature] : []), control, ...data]) fs.writeSync(fd, b);
+    const dataFd = fs.openSync(dataTmp, "w", 0o600);
+    let built;
+    try {
+      built = await buildApkSegments(spec, opts.tree, { signingKey: key, dataSink: (chunk) => void fs.writeSync(dataFd, chunk) });
+    } finally {
+      fs.closeSync(dataFd);
+    }
+    const fd = fs.openSync(tmp, "w", 0o644);
+    try {
+      const { signature, control } = built.segments;
+      for (const b of [...(signature ? [signature] : []), control]) fs.writeSync(fd, b);
+      appendFile(fd, dataTmp);
+    } finally {
+      fs.closeSync(fd);
+    }
+    fs.renameSync(tmp, file);
+    return { file, entry: built.entry };
   } finally {
-    fs.closeSync(fd);
+    fs.rmSync(dataTmp, { force: true });
+    fs.rmSync(tmp, { force: true });
   }
-  fs.renameSync(tmp, file);
-  return { file, entry: built.entry };
+}
+
+function appendFile(fd: number, src: string): void {
+  const buf = Buffer.allocUnsafe(1 << 20);
+  const inFd = fs.openSync(src, "r");
+  try {
+    for (let n; (n = fs.readSync(inFd, buf, 0, buf.length, null)) > 0; ) fs.writeSync(fd, buf, 0, n);
+  } finally {
+    fs.closeSync(inFd);
+  }
 }

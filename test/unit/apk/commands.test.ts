@@ -10,6 +10,9 @@ import { command as signIndex } from "../../../src/commands/sign-index.js";
 import { command as verify } from "../../../src/commands/verify.js";
 import { readApk, verifyApk } from "../../../src/apk/read.js";
 import { readApkIndex } from "../../../src/apk/index-archive.js";
+import { buildApk } from "../../../src/apk/build.js";
+import { parsePackSpec } from "../../../src/apk/packspec.js";
+import { loadSigningKey } from "../../../src/apk/keys.js";
 import { tempDir, writeFile } from "./helpers.js";
 
 /** Run a command, capturing what it prints. */
@@ -86,6 +89,10 @@ describe("pack, index, sign, sign-index, verify", () => {
     expect(v.info.version).toBe("2.0-r1");
     expect(v.info.provides).toEqual(["cmd:alpha=2.0-r1"]);
     expect(fs.readdirSync(path.join(out, "aarch64"))).toEqual(["alpha-2.0-r1.apk"]);
+    // The streaming file path writes the same bytes as the in-memory builder.
+    const specJson = JSON.parse(fs.readFileSync(specFile, "utf8"));
+    const mem = await buildApk(parsePackSpec(specJson), tree, { signingKey: loadSigningKey(key) });
+    expect(mem.bytes.equals(bytes)).toBe(true);
   });
 
   it("--key-name overrides the signature name", async () => {
