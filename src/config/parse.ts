@@ -1,7 +1,14 @@
 // melange.yaml text -> a validated Configuration plus the source map for later (compile-time) errors.
 import type { z } from "zod";
 import { UserError, UserErrors } from "../errors.js";
-import { ConfigurationSchema, PipelineDefinitionSchema, type Configuration, type PipelineStep } from "./schema.js";
+import {
+  ConfigurationSchema,
+  PipelineDefinitionSchema,
+  SETCAP_ALLOWED,
+  type Configuration,
+  type PipelineStep,
+  type Setcap,
+} from "./schema.js";
 import { issuesToErrors } from "./schema-errors.js";
 import { parseYaml, type SourceMap, type YamlPath } from "./yaml-tree.js";
 
@@ -23,10 +30,12 @@ export function parseConfiguration(source: SourceText): Parsed<Configuration> {
   const sources = parsed.sources;
   validateSteps(cfg.pipeline, ["pipeline"], sources, errors);
   validateSteps(cfg.test?.pipeline, ["test", "pipeline"], sources, errors);
+  validateSetcap(cfg.package.setcap, ["package", "setcap"], sources, errors);
   const dataNames = new Set((cfg.data ?? []).map((d) => d.name));
   cfg.subpackages?.forEach((sp, i) => {
     validateSteps(sp.pipeline, ["subpackages", i, "pipeline"], sources, errors);
     validateSteps(sp.test?.pipeline, ["subpackages", i, "test", "pipeline"], sources, errors);
+    validateSetcap(sp.setcap, ["subpackages", i, "setcap"], sources, errors);
     if (sp.range !== undefined && !dataNames.has(sp.range)) {
       errors.push(new UserError(`range "${sp.range}" is not defined in data`, sources.pos(["subpackages", i, "range"])));
     }
@@ -76,5 +85,21 @@ function validateSteps(steps: PipelineStep[] | undefined, path: YamlPath, source
       errors.push(new UserError('a step cannot have both "with" and "runs"', sources.pos([...at, "with"], "key")));
     }
     validateSteps(step.pipeline, [...at, "pipeline"], sources, errors);
+  });
+}
+
+/** melange's validateCapabilities: known capability names only, and a reason for each entry. */
+function validateSetcap(setcap: Setcap[] | undefined, path: YamlPath, sources: SourceMap, errors: UserError[]): void {
+  setcap?.forEach((entry, i) => {
+    for (const caps of Object.keys(entry.add ?? {})) {
+      for (const cap of caps.split(",")) {
+        if (!SETCAP_ALLOWED.includes(cap)) {
+          errors.push(
+            new UserError(`invalid capability "${cap}"`, sources.pos([...path, i, "add", caps], "key"), `allowed: ${SETCAP_ALLOWED.join(", ")}`),
+          );
+        }
+      }
+    }
+    if (!entry.reason) errors.push(new UserError("setcap entry needs a reason", sources.pos([...path, i])));
   });
 }

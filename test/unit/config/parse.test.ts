@@ -114,4 +114,10 @@ pipeline:
     const errs = errorsOf(base + `subpackages:\n  - range: nope\n    name: x-\${{range.key}}\n`);
     expect(errs[0]!.format()).toBe('melange.yaml:6:12: range "nope" is not defined in data');
   });
+
+  it("validates setcap capabilities and reasons", () => {
+    const errs = errorsOf(base + `  setcap:\n    - path: /usr/bin/ping\n      add:\n        cap_net_raw,cap_chown: +ep\n`);
+    expect(errs.map((e) => e.message)).toEqual(['invalid capability "cap_chown"', "setcap entry needs a reason"]);
+    expect(errs[0]!.pos?.line).toBe(8);
+  });
 });
