@@ -30,6 +30,8 @@ function deflateOpts(dictionary: Buffer | undefined, last: boolean): zlib.ZlibOp
     memLevel: 8,
     windowBits: 15,
     strategy: zlib.constants.Z_DEFAULT_STRATEGY,
+    // One output chunk per block: each block is then a single thread-pool task, not many 16 KiB hops.
+    chunkSize: GZIP_BLOCK + (GZIP_BLOCK >> 3),
     finishFlush: last ? zlib.constants.Z_FINISH : zlib.constants.Z_SYNC_FLUSH,
     ...(dictionary && dictionary.length > 0 ? { dictionary } : {}),
   };
