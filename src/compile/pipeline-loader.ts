@@ -54,7 +54,7 @@ export function checkUsesName(uses: string): string | undefined {
 const parsedTexts = new Map<string, Parsed<PipelineStep>>();
 const MAX_PARSED_TEXTS = 256;
 
-function parseDefinitionCached(def: PipelineText): Parsed<PipelineStep> {
+export function parseDefinitionCached(def: PipelineText): Parsed<PipelineStep> {
   const key = `${def.file}\0${def.text}`;
   let parsed = parsedTexts.get(key);
   if (!parsed) {
