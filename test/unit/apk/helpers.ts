@@ -27,7 +27,7 @@ export function makeKeyPair(): { privatePem: string; publicPem: string } {
   return { privatePem: privateKey, publicPem: publicKey };
 }
 
-export function spec(overrides: PackSpecInput | Record<string, unknown> = {}): PackSpec {
+export function spec(overrides: Partial<PackSpecInput> = {}): PackSpec {
   return parsePackSpec({
     name: "hello",
     version: "1.2.3",
