@@ -6,6 +6,7 @@ export const commands: Record<string, () => Promise<{ command: Command }>> = {
   compile: () => import("./compile.js"),
   index: () => import("./apkindex.js"),
   install: () => import("./install.js"),
+  "key-fingerprint": () => import("./key-fingerprint.js"),
   keygen: () => import("./keygen.js"),
   pack: () => import("./pack.js"),
   resolve: () => import("./resolve.js"),

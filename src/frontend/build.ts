@@ -5,6 +5,8 @@ import { marshal } from "../llb/index.js";
 import type { BridgeClient } from "../gateway/client.js";
 import { apkArch, parsePlatform, type OciPlatform } from "../build/arch.js";
 import { buildWorkspace, melangeOut } from "../build/plan.js";
+import { packageStage } from "../build/package.js";
+import { image } from "../llb/index.js";
 import { contextSource } from "../build/workspace.js";
 import type { FrontendOpts } from "./opts.js";
 import { readConfigFile, readContextFiles } from "./context.js";
@@ -37,17 +39,17 @@ function targetPlatform(opts: FrontendOpts, workers: { platforms: OciPlatform[] 
 }
 
 export async function runBuild(client: BridgeClient, opts: FrontendOpts, started: number): Promise<string> {
-  const pong = await client.ping();
-  console.error(`melange-ts: ping answered after ${(performance.now() - started).toFixed(0)} ms`);
+  const pipelineDirs = ["pipelines", ...splitList(opts.buildArgs.MELANGE_PIPELINE_DIRS)];
+  // Everything the compiler needs is fetched at once; the engine answers these concurrently.
+  const t = (label: string) => <T>(p: Promise<T>) => p.then((v) => (console.error(`melange-ts: ${label} after ${(performance.now() - started).toFixed(0)} ms`), v));
+  const [pong, configBytes, ctx, builtin] = await Promise.all([
+    t("ping answered")(client.ping()),
+    t("config read")(readConfigFile(client, opts.sessionId, opts.filename)),
+    t("context files read")(readContextFiles(client, opts.sessionId, pipelineDirs)),
+    t("builtins loaded")(loadBuiltinPipelines()),
+  ]);
   const platform = targetPlatform(opts, pong.workers);
   const arch = apkArch(platform);
-  const pipelineDirs = ["pipelines", ...splitList(opts.buildArgs.MELANGE_PIPELINE_DIRS)];
-
-  const [configBytes, ctx, builtin] = await Promise.all([
-    readConfigFile(client, opts.sessionId, opts.filename),
-    readContextFiles(client, opts.sessionId, pipelineDirs),
-    loadBuiltinPipelines(),
-  ]);
   if (!configBytes) throw new UserError(`${opts.filename} not found in the build context`, undefined, "pass the file with -f and make sure it is inside the context");
 
   const sde = sourceDateEpoch(opts);
@@ -74,7 +76,25 @@ export async function runBuild(client: BridgeClient, opts: FrontendOpts, started
     context,
     sourceDateEpoch: sde,
   });
-  const def = marshal(melangeOut(workspace, compiled), { platform });
+  const tree = melangeOut(workspace, compiled);
+  // `--target melange-out` returns the raw trees; the default is signed .apk files and APKINDEX.
+  const target = opts.raw.target || "packages";
+  if (target !== "packages" && target !== "melange-out") {
+    throw new UserError(`unknown target "${target}"`, undefined, "use --target packages (the default) or --target melange-out");
+  }
+  const result =
+    target === "melange-out"
+      ? tree
+      : packageStage(compiled, tree, {
+          toolsImage: image(opts.buildArgs.MELANGE_TOOLS_IMAGE || opts.source || "melange-ts/frontend", {
+            customName: `[${compiled.main.name}] tools image`,
+          }),
+          secretId: opts.buildArgs.MELANGE_SIGNING_SECRET || "melange.rsa",
+          sourceDateEpoch: sde,
+          configText: configBytes.toString("utf8"),
+          namespace: opts.buildArgs.MELANGE_NAMESPACE || "unknown",
+        });
+  const def = marshal(result, { platform });
   console.error(`melange-ts: compiled and marshalled ${def.def.length} ops after ${(performance.now() - started).toFixed(0)} ms`);
   return client.solve({ definition: def });
 }
