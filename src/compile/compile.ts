@@ -294,7 +294,11 @@ function packageOf(p: PackageLike, steps: CompiledPackage["steps"], scope: Scope
 
 function strictList(list: readonly string[] | undefined, scope: Scope, at: YamlPath, sources: SourceMap): string[] {
   return (list ?? []).map((v, i) =>
-    substituteStrict(v, (n) => scope.get(n), { field: formatPath([...at, i]), pos: sources.pos([...at, i]) }),
+    substituteStrict(v, (n) => scope.get(n), {
+      field: formatPath([...at, i]),
+      pos: sources.pos([...at, i]),
+      locate: (ref, k) => sources.posOfText([...at, i], ref, k),
+    }),
   );
 }
 

@@ -65,6 +65,10 @@ function where(origin: Origin, sub: YamlPath, at: "key" | "value" = "value") {
   return origin.sources.pos([...origin.path, ...sub], at);
 }
 
+function locator(origin: Origin, sub: YamlPath) {
+  return (ref: string, occurrence: number) => origin.sources.posOfText([...origin.path, ...sub], ref, occurrence);
+}
+
 function hintOf(origin: Origin): string | undefined {
   return origin.usedFrom ? `in a pipeline used at ${origin.usedFrom}` : undefined;
 }
@@ -140,7 +144,7 @@ function compileStep(
   }
 
   const strict = (text: string, o: Origin, sub: YamlPath) =>
-    substituteStrict(text, (n) => local.get(n), { field: formatPath([...o.path, ...sub]), pos: where(o, sub), hint: hintOf(o) });
+    substituteStrict(text, (n) => local.get(n), { field: formatPath([...o.path, ...sub]), pos: where(o, sub), hint: hintOf(o), locate: locator(o, sub) });
 
   const wdOrigin = fieldOrigin("working-directory");
   const workdirRaw =
@@ -216,7 +220,12 @@ function resolveInputs(
     const value = substituteStrict(
       local.get(`inputs.${k}`)!,
       (n) => (n.startsWith("inputs.") && pending.has(n.slice(7)) && n.slice(7) !== k ? resolve(n.slice(7)) : local.get(n)),
-      { field: formatPath([...p.origin.path, ...p.sub]), pos: where(p.origin, p.sub), hint: hintOf(p.origin) },
+      {
+        field: formatPath([...p.origin.path, ...p.sub]),
+        pos: where(p.origin, p.sub),
+        hint: hintOf(p.origin),
+        locate: locator(p.origin, p.sub),
+      },
     );
     visiting.delete(k);
     done.set(k, value);

@@ -20,6 +20,8 @@ export interface UseSite {
   pos?: SourcePos;
   /** Extra context shown under the message. */
   hint?: string;
+  /** Finds the exact position of a reference as written (its `occurrence`-th appearance), if possible. */
+  locate?: (reference: string, occurrence: number) => SourcePos | undefined;
 }
 
 /** Replaces every reference; an undefined variable or a malformed `${{` is a UserError at `where`. */
@@ -28,6 +30,8 @@ export function substituteStrict(text: string, lookup: (name: string) => string 
   let out = "";
   let i = 0;
   const undefinedNames: string[] = [];
+  let firstUndefined: { ref: string; occurrence: number } | undefined;
+  const seenRefs = new Map<string, number>();
   while (i < text.length) {
     const start = text.indexOf(OPENER, i);
     if (start < 0) {
@@ -41,14 +45,19 @@ export function substituteStrict(text: string, lookup: (name: string) => string 
       const snippet = text.slice(start, start + 24).split("\n")[0];
       throw new UserError(`malformed variable reference "${snippet}"${inField(where)}`, where.pos, where.hint ?? "write variables as ${{ name }}");
     }
+    const occurrence = seenRefs.get(m[0]) ?? 0;
+    seenRefs.set(m[0], occurrence + 1);
     const value = lookup(m[1]!);
-    if (value === undefined) undefinedNames.push(m[1]!);
-    else out += value;
+    if (value === undefined) {
+      undefinedNames.push(m[1]!);
+      firstUndefined ??= { ref: m[0], occurrence };
+    } else out += value;
     i = start + m[0].length;
   }
   if (undefinedNames.length > 0) {
     const names = [...new Set(undefinedNames)].map((n) => `"\${{${n}}}"`).join(", ");
-    throw new UserError(`undefined variable${undefinedNames.length > 1 ? "s" : ""} ${names}${inField(where)}`, where.pos, where.hint);
+    const pos = (firstUndefined && where.locate?.(firstUndefined.ref, firstUndefined.occurrence)) ?? where.pos;
+    throw new UserError(`undefined variable${undefinedNames.length > 1 ? "s" : ""} ${names}${inField(where)}`, pos, where.hint);
   }
   return out;
 }

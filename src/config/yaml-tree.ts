@@ -10,6 +10,8 @@ export type YamlValue = string | null | YamlValue[] | { [key: string]: YamlValue
 interface Offsets {
   key?: number;
   value: number;
+  /** End of the value's source (set for scalars), to find text inside it. */
+  end?: number;
 }
 
 /** Source positions of every key and value of one parsed file, addressed by path. */
@@ -18,11 +20,27 @@ export class SourceMap {
   constructor(
     readonly file: string,
     private readonly lines: LineCounter,
+    private readonly text: string = "",
   ) {}
 
   /** @internal used while building the tree. */
-  record(path: YamlPath, value: number, key?: number): void {
-    this.offsets.set(pathKey(path), { key, value });
+  record(path: YamlPath, value: number, key?: number, end?: number): void {
+    this.offsets.set(pathKey(path), { key, value, end });
+  }
+
+  /**
+   * Position of the `occurrence`-th (0-based) appearance of `needle` inside the scalar at `path`, e.g. one
+   * `${{ vars.x }}` reference in a multi-line `runs:`; undefined when it cannot be found verbatim.
+   */
+  posOfText(path: YamlPath, needle: string, occurrence = 0): SourcePos | undefined {
+    const o = this.offsets.get(pathKey(path));
+    if (!o || o.end === undefined) return undefined;
+    let at = o.value - 1;
+    for (let k = 0; k <= occurrence; k++) {
+      at = this.text.indexOf(needle, at + 1);
+      if (at < 0 || at >= o.end) return undefined;
+    }
+    return this.at(at);
   }
 
   /** Position of the value at `path` (or of its key with `at: "key"`); falls back to the nearest enclosing node. */
@@ -63,7 +81,7 @@ export interface ParsedYaml {
 export function parseYaml(file: string, text: string): ParsedYaml {
   const lines = new LineCounter();
   const doc = parseDocument(text, { schema: "failsafe", lineCounter: lines, prettyErrors: false, uniqueKeys: true });
-  const sources = new SourceMap(file, lines);
+  const sources = new SourceMap(file, lines, text);
   if (doc.errors.length > 0) {
     throw new UserErrors(
       doc.errors.map((e) => new UserError(`invalid YAML: ${firstLine(e.message)}`, sources.at(e.pos[0]))),
@@ -92,7 +110,7 @@ function toValue(doc: Document, node: Node, path: YamlPath, sources: SourceMap, 
     return node.items.map((item, i) => {
       const child = [...path, i];
       const n = item as Node;
-      sources.record(child, n?.range?.[0] ?? node.range?.[0] ?? 0);
+      sources.record(child, n?.range?.[0] ?? node.range?.[0] ?? 0, undefined, isScalar(n) ? n.range?.[1] : undefined);
       return n ? toValue(doc, n, child, sources, errors) : null;
     });
   }
@@ -117,7 +135,12 @@ function toValue(doc: Document, node: Node, path: YamlPath, sources: SourceMap, 
         continue;
       }
       const child = [...path, key];
-      sources.record(child, valueNode?.range?.[0] ?? keyNode.range?.[1] ?? keyOffset, keyOffset);
+      sources.record(
+        child,
+        valueNode?.range?.[0] ?? keyNode.range?.[1] ?? keyOffset,
+        keyOffset,
+        isScalar(valueNode) ? valueNode.range?.[1] : undefined,
+      );
       const value = valueNode ? toValue(doc, valueNode, child, sources, errors) : null;
       // An empty value means "not set", as yaml.v3 leaves the Go field at its zero value.
       if (value !== null) out[key] = value;

@@ -51,7 +51,7 @@ describe("melange-ts compile", () => {
     const r = await run([file, "--arch", "x86_64"]);
     expect(r.code).toBe(1);
     expect(r.out).toBe("");
-    expect(r.err).toBe(`${file}:6:11: undefined variable "\${{vars.nope}}" in pipeline[0].runs\n`);
+    expect(r.err).toBe(`${file}:6:16: undefined variable "\${{vars.nope}}" in pipeline[0].runs\n`);
   });
 
   it("applies --vars-file and --build-option", async () => {

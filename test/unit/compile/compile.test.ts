@@ -49,12 +49,17 @@ pipeline:
 
   it("reports an undefined variable with the position of the field that uses it", () => {
     const errs = compileErrors(HEADER + `pipeline:\n  - name: build\n    runs: make \${{vars.nope}}\n`);
-    expect(errs).toEqual(['melange.yaml:7:11: undefined variable "${{vars.nope}}" in pipeline[0].runs']);
+    expect(errs).toEqual(['melange.yaml:7:16: undefined variable "${{vars.nope}}" in pipeline[0].runs']);
+  });
+
+  it("points at the exact reference inside a block scalar", () => {
+    const errs = compileErrors(HEADER + `pipeline:\n  - runs: |\n      echo \${{vars.nope}}\n      echo \${{package.name}} \${{ vars.other }}\n`);
+    expect(errs).toEqual(['melange.yaml:7:12: undefined variables "${{vars.nope}}", "${{vars.other}}" in pipeline[0].runs']);
   });
 
   it("treats targets.subpkgdir as undefined in the main package", () => {
     const errs = compileErrors(HEADER + `pipeline:\n  - runs: ls \${{targets.subpkgdir}}\n`);
-    expect(errs[0]).toMatch(/^melange.yaml:6:11: undefined variable "\$\{\{targets.subpkgdir\}\}"/);
+    expect(errs[0]).toMatch(/^melange.yaml:6:14: undefined variable "\$\{\{targets.subpkgdir\}\}"/);
   });
 
   it("leaves text that only looks like a variable alone", () => {
@@ -119,7 +124,7 @@ subpackages:
     );
     expect(b.subpackages[0]!.dependencies).toEqual({ runtime: ["hello=1.2.3-r2"], provides: [], replaces: [], "provider-priority": "5" });
     const errs = compileErrors(HEADER + `  dependencies:\n    runtime:\n      - foo-\${{vars.x}}\n`);
-    expect(errs[0]).toMatch(/^melange.yaml:7:9: undefined variable "\$\{\{vars.x\}\}" in package.dependencies.runtime\[0\]/);
+    expect(errs[0]).toMatch(/^melange.yaml:7:13: undefined variable "\$\{\{vars.x\}\}" in package.dependencies.runtime\[0\]/);
   });
 });
 

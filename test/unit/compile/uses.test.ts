@@ -101,7 +101,7 @@ describe("compile: uses expansion", () => {
   it("names the definition file for errors inside it", () => {
     const errs = compileErrors(HEADER + `pipeline:\n  - uses: broken\n`, pipelines);
     expect(errs).toEqual([
-      'pipelines/broken.yaml:3:11: undefined variable "${{inputs.missing}}" in pipeline[0].runs\n  in a pipeline used at melange.yaml:6:5',
+      'pipelines/broken.yaml:3:16: undefined variable "${{inputs.missing}}" in pipeline[0].runs\n  in a pipeline used at melange.yaml:6:5',
     ]);
   });
 
