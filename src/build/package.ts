@@ -1,11 +1,10 @@
-import { copy, mkfile, scratch, type Mount, type State } from "../llb/index.js";
+import { mkfile, scratch, type Mount, type State } from "../llb/index.js";
 import type { PackSpecInput } from "../apk/packspec.js";
 import { apkFileName } from "../apk/packspec.js";
 import type { CompiledBuild, CompiledPackage } from "../compile/types.js";
-import { shellQuote } from "./script.js";
 
 // The package stage, inside the graph on our own image: one ExecOp per package (they run in parallel), then one
-// that writes APKINDEX.tar.gz, then a FileOp that lays out <arch>/*.apk + index as the build's result.
+// that signs them and writes APKINDEX.tar.gz; its output, <arch>/*.apk + index, is the build's result.
 // The private key only ever arrives as a BuildKit secret mount: never in an op, a layer, an output or the cache.
 
 export interface PackageOptions {
@@ -66,57 +65,39 @@ export function packSpec(build: CompiledBuild, pkg: CompiledPackage, o: PackageO
   };
 }
 
-/** A shell line that runs our CLI with a signing key when the secret is there, without one otherwise. */
-function signedOrNot(args: string[], key: string): string {
-  const q = (a: string[]) => a.map(shellQuote).join(" ");
-  return `if [ -f ${shellQuote(key)} ]; then exec ${q([...CLI, ...args, "--signing-key", key])}; ` +
-    `else echo "melange-ts: secret not given: writing UNSIGNED output"; exec ${q([...CLI, ...args])}; fi`;
-}
-
 export function packageStage(build: CompiledBuild, melangeOut: State, o: PackageOptions): State {
   const tag = `[${build.main.name}]`;
-  const secretPath = `/run/secrets/${o.secretId}`;
-  const secret: Mount = { type: "secret", dest: secretPath, id: o.secretId, optional: true };
-  const run = (tools: State, name: string, script: string, mounts: Mount[], ignoreCache = false) =>
-    tools
-      .run({ args: ["/bin/sh", "-c", script], env: { PATH }, cwd: "/", user: "0:0", network: "none", mounts, customName: name, ignoreCache })
+  const run = (name: string, args: string[], mounts: Mount[], ignoreCache = false) =>
+    o.toolsImage
+      .run({ args: [...CLI, ...args], env: { PATH }, cwd: "/", user: "0:0", network: "none", mounts, customName: name, ignoreCache })
       .mount("/out");
 
-  // Never cached: reads the secret and writes the public key's fingerprint. Its content keys the signing steps.
-  const fingerprint = run(
-    o.toolsImage,
-    `${tag} signing key (secret ${o.secretId})`,
-    [...CLI, "key-fingerprint", "--key", secretPath, "--out", "/out/fingerprint"].map(shellQuote).join(" "),
-    [secret, { type: "bind", dest: "/out", source: scratch() }],
-    true,
-  );
-  const keyInfo: Mount = { type: "bind", dest: "/keyinfo", source: fingerprint, selector: "/fingerprint", readonly: true };
-
+  // Packaging: unsigned, one step per package, cached on that package's tree and spec.
   const packages = [build.main, ...build.subpackages];
-  const apks: { pkg: string; state: State; file: string }[] = packages.map((pkg) => {
+  const apks = packages.map((pkg) => {
     const spec = packSpec(build, pkg, o);
     const specState = scratch().file(mkfile("/spec.json", 0o644, JSON.stringify(spec)));
-    const args = ["pack", "--spec", "/spec/spec.json", "--tree", "/in", "--out", "/out", "--key-name", o.secretId];
-    const state = run(o.toolsImage, `${tag} package ${pkg.name}`, signedOrNot(args, secretPath), [
-      secret,
-      keyInfo,
+    const state = run(`${tag} package ${pkg.name}`, ["pack", "--spec", "/spec/spec.json", "--tree", "/in", "--out", "/out"], [
       // Only this package's tree: the selector makes BuildKit key the step on that tree's content.
       { type: "bind", dest: "/in", source: melangeOut, selector: `/${pkg.name}`, readonly: true },
       { type: "bind", dest: "/spec", source: specState, readonly: true },
       { type: "bind", dest: "/out", source: scratch() },
     ]);
-    return { pkg: pkg.name, state, file: `${build.arch}/${apkFileName({ name: pkg.name, version: build.package.version, epoch: build.package.epoch })}` };
+    const file = apkFileName({ name: pkg.name, version: build.package.version, epoch: build.package.epoch });
+    return { pkg: pkg.name, state, path: `/in/${pkg.name}/${build.arch}/${file}` };
   });
 
-  const indexArgs = ["index", "-o", `/out/${build.arch}/APKINDEX.tar.gz`, "--key-name", o.secretId, ...apks.map((a) => `/in/${a.pkg}/${a.file}`)];
-  const index = run(o.toolsImage, `${tag} index ${build.arch}`, `mkdir -p /out/${build.arch} && ` + signedOrNot(indexArgs, secretPath), [
-    secret,
-    keyInfo,
-    ...apks.map((a): Mount => ({ type: "bind", dest: `/in/${a.pkg}`, source: a.state, readonly: true })),
-    { type: "bind", dest: "/out", source: scratch() },
-  ]);
-
-  let actions = copy(index, "/", "/", { dirCopyContents: true });
-  for (const a of apks) actions = actions.copy(a.state, `/${a.file}`, `/${a.file}`, { createDestPath: true });
-  return scratch().file(actions, { customName: `${tag} collect packages` });
+  // Signing and the index: never cached, because secret contents are not part of BuildKit's cache keys and a
+  // signature made with an old key must never come back. The key exists only in this step's secret mount.
+  const secretPath = `/run/secrets/${o.secretId}`;
+  return run(
+    `${tag} sign and index ${build.arch} (key: secret ${o.secretId})`,
+    ["publish", "--out", "/out", "--arch", build.arch, "--signing-key", secretPath, "--key-name", o.secretId, ...apks.map((a) => a.path)],
+    [
+      { type: "secret", dest: secretPath, id: o.secretId, optional: true },
+      ...apks.map((a): Mount => ({ type: "bind", dest: `/in/${a.pkg}`, source: a.state, readonly: true })),
+      { type: "bind", dest: "/out", source: scratch() },
+    ],
+    true,
+  );
 }

@@ -54,7 +54,9 @@ export function parsePipelineDefinition(source: SourceText): Parsed<PipelineStep
   const errors: UserError[] = [];
   validateSteps(parsed.value.pipeline, ["pipeline"], parsed.sources, errors);
   if (errors.length > 0) throw new UserErrors(errors);
-  return parsed;
+  // The description documents the file; it is not a step field.
+  const { description: _description, ...step } = parsed.value;
+  return { value: step, sources: parsed.sources };
 }
 
 function parseWith<S extends z.ZodType>(source: SourceText, schema: S, what: string): Parsed<z.output<S>> {

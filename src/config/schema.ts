@@ -361,8 +361,11 @@ export const ConfigurationSchema = z.strictObject({
   test: TestSchema.optional(),
 });
 
-/** A pipeline definition file (built-in or from a pipeline dir) has the same shape as a step. */
-export const PipelineDefinitionSchema = PipelineStepSchema;
+/**
+ * A pipeline definition file (built-in or from a pipeline dir) has the shape of a step, plus a top-level
+ * `description` (melange decodes these files non-strictly; wolfi's pipelines/ use `description`).
+ */
+export const PipelineDefinitionSchema = PipelineStepSchema.extend({ description: str.optional() });
 
 export type Configuration = z.output<typeof ConfigurationSchema>;
 export type PackageConfig = z.output<typeof PackageSchema>;

@@ -94,7 +94,7 @@ export async function runBuild(client: BridgeClient, opts: FrontendOpts, started
           configText: configBytes.toString("utf8"),
           namespace: opts.buildArgs.MELANGE_NAMESPACE || "unknown",
         });
-  const def = marshal(result, { platform });
+  const def = marshal(result, { platform, ignoreCache: opts.noCache });
   console.error(`melange-ts: compiled and marshalled ${def.def.length} ops after ${(performance.now() - started).toFixed(0)} ms`);
   return client.solve({ definition: def });
 }

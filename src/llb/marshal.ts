@@ -8,6 +8,8 @@ import type { MarshalContext, Platform, State, Vertex } from "./state.js";
 export interface MarshalOptions {
   /** Platform of every op except non-image sources. Default linux/amd64. */
   platform?: Platform;
+  /** Rebuild everything: ignore_cache on every op (what `docker build --no-cache` asks of a frontend). */
+  ignoreCache?: boolean;
 }
 
 /** The plain-object form of pb.Definition, ready for SolveRequest.Definition. */
@@ -57,7 +59,7 @@ export function marshal(state: State, opts: MarshalOptions = {}): MarshalResult 
     digests.set(v, digest);
     const prev = metadata.get(digest);
     if (!prev) def.push(bytes);
-    metadata.set(digest, mergeMetadata(prev, vertexMetadata(v, caps)));
+    metadata.set(digest, mergeMetadata(prev, vertexMetadata(v, caps, opts.ignoreCache)));
   };
   visit(out.vertex);
 
@@ -76,9 +78,9 @@ export function marshal(state: State, opts: MarshalOptions = {}): MarshalResult 
   return { def, metadata: sorted, digest };
 }
 
-function vertexMetadata(v: Vertex, caps: string[]): OpMetadata {
+function vertexMetadata(v: Vertex, caps: string[], ignoreCache = false): OpMetadata {
   const md: OpMetadata = { caps: Object.fromEntries(caps.map((c) => [c, true])) };
-  if (v.options.ignoreCache) md.ignore_cache = true;
+  if (v.options.ignoreCache || ignoreCache) md.ignore_cache = true;
   if (v.options.customName) md.description = { "llb.customname": v.options.customName };
   return md;
 }

@@ -8,6 +8,8 @@ import { BUSYBOX, cleanup, copyExample, dockerBuild, requireEngine, stepsRun, te
 // steps run as melange runs them, failures and bad input reported to the user, and the cache.
 
 const IMAGE = { MELANGE_BUILD_IMAGE: BUSYBOX };
+// These tests look at what the steps made: the raw melange-out trees, not the packages.
+const TREE = "melange-out";
 
 function project(yaml: string, files: Record<string, string> = {}): string {
   const dir = tempDir("mts-proj-");
@@ -21,7 +23,7 @@ beforeAll(() => requireEngine());
 describe("examples/hello through docker build", () => {
   it("builds with --build-arg BUILDKIT_SYNTAX and returns what the steps installed", () => {
     const ctx = copyExample("hello");
-    const r = dockerBuild({ context: ctx, buildArgs: IMAGE });
+    const r = dockerBuild({ context: ctx, buildArgs: IMAGE, target: TREE });
     expect(r.code, r.log).toBe(0);
     const bin = join(r.out, "hello/usr/bin/hello");
     expect(readFileSync(bin, "utf8")).toBe('#!/bin/sh\necho "Hello, ${1:-world}!"\n');
@@ -38,7 +40,7 @@ describe("examples/hello through docker build", () => {
     const ctx = copyExample("hello");
     const file = join(ctx, "melange.yaml");
     writeFileSync(file, "# syntax=melange-ts/frontend\n" + readFileSync(file, "utf8"));
-    const r = dockerBuild({ context: ctx, buildArgs: IMAGE, syntaxArg: false });
+    const r = dockerBuild({ context: ctx, buildArgs: IMAGE, syntaxArg: false, target: TREE });
     expect(r.code, r.log).toBe(0);
     expect(readFileSync(join(r.out, "hello/usr/bin/hello"), "utf8")).toContain("Hello");
     cleanup(ctx);
@@ -58,7 +60,7 @@ pipeline:
       echo x > "\${{targets.destdir}}/secret/file"
       chmod 0600 "\${{targets.destdir}}/secret/file"
 `);
-    const r = dockerBuild({ context: ctx, buildArgs: { ...IMAGE, SOURCE_DATE_EPOCH: "1700000000" }, exporter: "tar" });
+    const r = dockerBuild({ context: ctx, buildArgs: { ...IMAGE, SOURCE_DATE_EPOCH: "1700000000" }, exporter: "tar", target: TREE });
     expect(r.code, r.log).toBe(0);
     const listing = spawnSync("tar", ["-tvf", r.out, "--numeric-owner"], { encoding: "utf8" }).stdout;
     expect(listing).toMatch(/drwx------ 1000\/1000 .* owners\/secret\/?\n/);

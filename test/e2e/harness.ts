@@ -29,6 +29,8 @@ export interface BuildOptions {
   noCache?: boolean;
   out?: string;
   platform?: string;
+  /** `melange-out` for the raw trees; default: packages. */
+  target?: string;
   /** Exporter: a directory (default) or a tar file at `out`. */
   exporter?: "local" | "tar";
 }
@@ -41,6 +43,7 @@ export function dockerBuild(o: BuildOptions): BuildResult {
   for (const [k, v] of Object.entries(o.buildArgs ?? {})) args.push("--build-arg", `${k}=${v}`);
   for (const [id, src] of Object.entries(o.secrets ?? {})) args.push("--secret", `id=${id},src=${src}`);
   if (o.noCache) args.push("--no-cache");
+  if (o.target) args.push("--target", o.target);
   if (o.platform) args.push("--platform", o.platform);
   args.push(".");
   const r = spawnSync(DOCKER, args, {
@@ -102,4 +105,19 @@ export function requireEngine(): void {
   if (r.status !== 0) {
     throw new Error(`the engine or the images are missing: run the suite with \`npm test\` (${r.stderr.trim()})`);
   }
+}
+
+/** Runs our CLI from the checkout's bundle. */
+export function cli(args: string[], opts: { cwd?: string } = {}): { code: number; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [join(ROOT, "bin/melange-ts.mjs"), ...args], { encoding: "utf8", cwd: opts.cwd });
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** A signing key pair made with our keygen, in a temp dir: { dir, key, pub }. */
+export function makeKey(name = "melange.rsa"): { dir: string; key: string; pub: string } {
+  const dir = tempDir("mts-key-");
+  const key = join(dir, name);
+  const r = cli(["keygen", "--key-size", "2048", key]);
+  if (r.code !== 0) throw new Error(`keygen failed: ${r.stderr}`);
+  return { dir, key, pub: `${key}.pub` };
 }
