@@ -10,6 +10,7 @@ import { image } from "../llb/index.js";
 import { contextSource } from "../build/workspace.js";
 import type { FrontendOpts } from "./opts.js";
 import { readConfigFile, readContextFiles } from "./context.js";
+import { buildEnvironment } from "./environment.js";
 
 // One build, start to finish: read the config and context files, compile, turn it into LLB, solve.
 
@@ -71,11 +72,11 @@ export async function runBuild(client: BridgeClient, opts: FrontendOpts, started
   }
 
   const context = contextSource({ sessionId: opts.sessionId, exclude: [...defaultExcludes(opts.filename), ...ctx.ignore] });
-  const workspace = buildWorkspace(compiled, {
-    buildImage: opts.buildArgs.MELANGE_BUILD_IMAGE || undefined,
-    context,
-    sourceDateEpoch: sde,
+  const toolsImage = image(opts.buildArgs.MELANGE_TOOLS_IMAGE || opts.source || "melange-ts/frontend", {
+    customName: `[${compiled.main.name}] tools image`,
   });
+  const environment = await buildEnvironment({ client, opts, build: compiled, platform, toolsImage });
+  const workspace = buildWorkspace(compiled, { environment, context, sourceDateEpoch: sde });
   const tree = melangeOut(workspace, compiled);
   // `--target melange-out` returns the raw trees; the default is signed .apk files and APKINDEX.
   const target = opts.raw.target || "packages";
@@ -86,9 +87,7 @@ export async function runBuild(client: BridgeClient, opts: FrontendOpts, started
     target === "melange-out"
       ? tree
       : packageStage(compiled, tree, {
-          toolsImage: image(opts.buildArgs.MELANGE_TOOLS_IMAGE || opts.source || "melange-ts/frontend", {
-            customName: `[${compiled.main.name}] tools image`,
-          }),
+          toolsImage,
           secretId: opts.buildArgs.MELANGE_SIGNING_SECRET || "melange.rsa",
           sourceDateEpoch: sde,
           configText: configBytes.toString("utf8"),
