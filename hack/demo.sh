@@ -11,11 +11,8 @@ bash hack/engine.sh start
 bash hack/image.sh
 
 CLI="node bin/melange-ts.mjs"
-secret=()
-if $CLI --help 2>/dev/null | grep -q keygen; then
-  [ -f melange.rsa ] || $CLI keygen melange.rsa >&2
-  secret=(--secret id=melange.rsa,src="$ROOT/melange.rsa")
-fi
+[ -f melange.rsa ] || $CLI keygen melange.rsa >&2
+secret=(--secret id=melange.rsa,src="$ROOT/melange.rsa")
 
 mkdir -p packages
 for yaml in examples/*/melange.yaml; do
@@ -25,5 +22,11 @@ for yaml in examples/*/melange.yaml; do
     --build-arg MELANGE_BUILD_IMAGE=melange-ts/busybox "${secret[@]}" \
     -f melange.yaml -o "type=local,dest=$ROOT/packages" .)
 done
-log "done: $(find packages -type f | wc -l) files in ./packages"
-find packages -maxdepth 3 | sort >&2
+# Each build writes its own APKINDEX; one index over everything built is what a repository needs.
+for dir in packages/*/; do
+  arch=$(basename "$dir")
+  ls "$dir"*.apk >/dev/null 2>&1 || continue
+  $CLI index --signing-key melange.rsa -o "${dir}APKINDEX.tar.gz" "$dir"*.apk >&2
+done
+$CLI verify --keyring melange.rsa.pub packages/*/*.apk packages/*/APKINDEX.tar.gz >&2
+log "done: $(find packages -name '*.apk' | wc -l) packages in ./packages (verified with melange.rsa.pub)"
