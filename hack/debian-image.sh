@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Builds melange-ts/debian-build:latest, a Debian bookworm build environment with a C toolchain and what the
+# autoconf, strip and split pipelines call (make, gcc, libc6-dev, binutils, scanelf, autoconf, automake, libtool,
+# tar, gzip, wget). Offline except for Debian's archive: mmdebstrap makes the root from the mirrors this machine's
+# apt already uses, and `docker import` turns it into a local image (nothing is pulled from a registry).
+# Does nothing when the image exists; MELANGE_TS_REBUILD_DEBIAN=1 builds it anew. Run as root on a fresh machine.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+
+IMAGE=melange-ts/debian-build:latest
+SUITE=bookworm
+PACKAGES=gcc,make,libc6-dev,binutils,pax-utils,autoconf,automake,libtool,tar,gzip,wget,ca-certificates
+
+if [ -z "${MELANGE_TS_REBUILD_DEBIAN:-}" ] && $DOCKER image inspect "$IMAGE" >/dev/null 2>&1; then
+  log "$IMAGE exists"
+  exit 0
+fi
+
+ensure_pkg /usr/bin/mmdebstrap mmdebstrap
+
+# The machine's own Debian mirrors (deb822 .sources or one-line sources.list), else Debian's default.
+apt_uris() {
+  { grep -hE '^URIs:' /etc/apt/sources.list.d/*.sources 2>/dev/null | sed 's/^URIs:[[:space:]]*//' | tr ' ' '\n'
+    grep -hE '^deb[[:space:]]' /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null |
+      sed -E 's/^deb[[:space:]]+(\[[^]]*\][[:space:]]+)?//' | cut -d' ' -f1
+  } | sed 's:/*$::' | awk 'NF' | sort -u
+}
+main=$(apt_uris | grep -E '/debian$' | head -1 || true)
+security=$(apt_uris | grep -E '/debian-security$' | head -1 || true)
+main=${main:-http://deb.debian.org/debian}
+mirrors=("deb $main $SUITE main" "deb $main $SUITE-updates main")
+[ -n "$security" ] && mirrors+=("deb $security $SUITE-security main")
+
+work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
+log "building $IMAGE from $main (mmdebstrap, about half a minute)"
+mmdebstrap --quiet --variant=minbase --include="$PACKAGES" \
+  --dpkgopt='path-exclude=/usr/share/doc/*' --dpkgopt='path-exclude=/usr/share/locale/*' \
+  --customize-hook='rm -rf "$1"/var/lib/apt/lists/* "$1"/var/cache/apt/*.bin' \
+  "$SUITE" "$work/root.tar" "${mirrors[@]}" >&2
+
+$DOCKER import --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+  "$work/root.tar" "$IMAGE" >/dev/null
+$DOCKER image ls --format '{{.Repository}}:{{.Tag}} {{.Size}}' | grep "^${IMAGE%:*}:" >&2
