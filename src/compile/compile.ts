@@ -107,7 +107,11 @@ export function compileConfiguration(parsed: Parsed<Configuration>, opts: Compil
   // Range subpackages: one per data item, sorted by key; positions stay those of the template.
   const expanded: { sp: Subpackage; index: number }[] = [];
   cfg.subpackages?.forEach((sp, index) => {
-    if (sp.range === undefined) return expanded.push({ sp, index });
+    // An empty range means no range, as in melange.
+    if (!sp.range) {
+      const { range: _range, ...rest } = sp;
+      return expanded.push({ sp: rest, index });
+    }
     const data = cfg.data?.find((d) => d.name === sp.range)!;
     for (const key of Object.keys(data.items).sort()) {
       const rangeVars = new Map([

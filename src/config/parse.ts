@@ -10,7 +10,7 @@ import {
   type Setcap,
 } from "./schema.js";
 import { issuesToErrors } from "./schema-errors.js";
-import { parseYaml, type SourceMap, type YamlPath } from "./yaml-tree.js";
+import { parseYaml, type SourceMap, type YamlPath, type YamlValue } from "./yaml-tree.js";
 
 export interface Parsed<T> {
   value: T;
@@ -36,7 +36,7 @@ export function parseConfiguration(source: SourceText): Parsed<Configuration> {
     validateSteps(sp.pipeline, ["subpackages", i, "pipeline"], sources, errors);
     validateSteps(sp.test?.pipeline, ["subpackages", i, "test", "pipeline"], sources, errors);
     validateSetcap(sp.setcap, ["subpackages", i, "setcap"], sources, errors);
-    if (sp.range !== undefined && !dataNames.has(sp.range)) {
+    if (sp.range && !dataNames.has(sp.range)) {
       errors.push(new UserError(`range "${sp.range}" is not defined in data`, sources.pos(["subpackages", i, "range"])));
     }
   });
@@ -50,7 +50,9 @@ export function parseConfiguration(source: SourceText): Parsed<Configuration> {
 
 /** Parses a pipeline definition file (same shape as a step, plus `inputs`). */
 export function parsePipelineDefinition(source: SourceText): Parsed<PipelineStep> {
-  const parsed = parseWith(source, PipelineDefinitionSchema, "a pipeline definition");
+  // melange decodes definition files non-strictly (yaml.Unmarshal): unknown keys are ignored, e.g. the
+  // `description` that wolfi's pipelines put on steps.
+  const parsed = parseWith(source, PipelineDefinitionSchema, "a pipeline definition", true);
   const errors: UserError[] = [];
   validateSteps(parsed.value.pipeline, ["pipeline"], parsed.sources, errors);
   if (errors.length > 0) throw new UserErrors(errors);
@@ -59,12 +61,20 @@ export function parsePipelineDefinition(source: SourceText): Parsed<PipelineStep
   return { value: step, sources: parsed.sources };
 }
 
-function parseWith<S extends z.ZodType>(source: SourceText, schema: S, what: string): Parsed<z.output<S>> {
+function parseWith<S extends z.ZodType>(
+  source: SourceText,
+  schema: S,
+  what: string,
+  ignoreUnknownKeys = false,
+): Parsed<z.output<S>> {
   const { value, sources } = parseYaml(source.file, source.text);
   if (value === null || typeof value !== "object" || Array.isArray(value)) {
     throw new UserError(`expected ${what} (a YAML map) at the top level`, sources.pos([]));
   }
-  const result = schema.safeParse(value);
+  let result = schema.safeParse(value);
+  if (!result.success && ignoreUnknownKeys && dropUnknownKeys(value, result.error.issues)) {
+    result = schema.safeParse(value);
+  }
   if (!result.success) {
     const errors = issuesToErrors(result.error.issues, schema, value, sources);
     errors.sort((a, b) => (a.pos?.line ?? 0) - (b.pos?.line ?? 0) || (a.pos?.col ?? 0) - (b.pos?.col ?? 0));
@@ -104,4 +114,19 @@ function validateSetcap(setcap: Setcap[] | undefined, path: YamlPath, sources: S
     }
     if (!entry.reason) errors.push(new UserError("setcap entry needs a reason", sources.pos([...path, i])));
   });
+}
+
+/** Deletes the keys of `unrecognized_keys` issues from the tree; true when any were deleted. */
+function dropUnknownKeys(tree: YamlValue, issues: readonly z.core.$ZodIssue[]): boolean {
+  let dropped = false;
+  for (const issue of issues) {
+    if (issue.code !== "unrecognized_keys") continue;
+    let node: YamlValue | undefined = tree;
+    for (const p of issue.path) node = node && typeof node === "object" ? (node as Record<string, YamlValue>)[p as string] : undefined;
+    if (node && typeof node === "object" && !Array.isArray(node)) {
+      for (const k of issue.keys) delete node[k];
+      dropped = true;
+    }
+  }
+  return dropped;
 }

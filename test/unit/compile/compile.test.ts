@@ -90,6 +90,7 @@ subpackages:
     pipeline:
       - runs: mv \${{targets.destdir}}/\${{range.key}} \${{targets.subpkgdir}}/ && echo \${{subpkg.name}} \${{context.name}}
   - name: hello-doc
+    range: ""
 `,
     );
     expect(b.subpackages.map((s) => [s.name, s.description])).toEqual([

@@ -134,7 +134,13 @@ describe("compile: uses expansion", () => {
   });
 
   it("reports schema errors inside a definition file", () => {
-    const errs = compileErrors(HEADER + `pipeline:\n  - uses: bad\n`, { "bad.yaml": `pipeline:\n  - rusn: x\n` });
-    expect(errs).toEqual(['pipelines/bad.yaml:2:5: unknown key "rusn" in pipeline step (did you mean "runs"?)']);
+    const errs = compileErrors(HEADER + `pipeline:\n  - uses: bad\n`, { "bad.yaml": `pipeline:\n  - runs: [x]\n` });
+    expect(errs).toEqual(['pipelines/bad.yaml:2:11: "pipeline[0].runs": expected a string, got a list']);
+  });
+
+  it("ignores unknown keys in definition files, as melange does", () => {
+    const def = `name: d\ndescription: top\npipeline:\n  - description: step doc\n    runs: echo ok\n`;
+    const b = compileText(HEADER + `pipeline:\n  - uses: d\n`, { "d.yaml": def });
+    expect(b.main.steps[0]!.pipeline[0]!.runs).toBe("echo ok");
   });
 });
