@@ -1,6 +1,7 @@
 import { mkfile, scratch, type Mount, type State } from "../llb/index.js";
 import type { PackSpecInput } from "../apk/packspec.js";
 import { apkFileName } from "../apk/packspec.js";
+import { encodeCapabilities } from "../apk/capability.js";
 import type { CompiledBuild, CompiledPackage } from "../compile/types.js";
 
 // The package stage, inside the graph on our own image: one ExecOp per package (they run in parallel), then one
@@ -62,6 +63,11 @@ export function packSpec(build: CompiledBuild, pkg: CompiledPackage, o: PackageO
       trigger: s?.trigger?.script ? { script: s.trigger.script, paths: s.trigger.paths ?? [] } : undefined,
     },
     melangeYaml: o.configText,
+    xattrs: Object.fromEntries(
+      pkg.setcap
+        .filter((c) => c.path && c.add)
+        .map((c) => [c.path!, { "security.capability": encodeCapabilities(c.add!, `${build.file}: setcap ${c.path}`).toString("base64") }]),
+    ),
   };
 }
 

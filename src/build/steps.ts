@@ -20,12 +20,17 @@ export interface FetchSource {
   sha256: string;
 }
 
-/** `install › binary`: the step's own name after its nearest named ancestor's, so nested and `uses:` steps say
- *  where they come from. */
+/** The compiler names an unnamed step after the first line of its `runs`. */
+function derivedName(step: CompiledStep): string {
+  return (step.runs ?? "").split("\n").find((l) => l.trim())?.trim() ?? "";
+}
+
+/** `install › binary`: the step's own name after its nearest named ancestor's (or `uses:`), so nested steps say
+ *  where they come from; steps without a name of their own show the ancestor's alone. */
 function label(step: CompiledStep, inherited?: string): string {
-  const first = (step.runs ?? "").split("\n").find((l) => l.trim())?.trim().slice(0, 60) ?? "";
-  const own = step.name ?? (step.uses ? `uses: ${step.uses}` : first);
-  return inherited && inherited !== own ? `${inherited} › ${own}` : own;
+  const own = step.name && step.name !== derivedName(step) ? step.name : undefined;
+  if (inherited) return own && own !== inherited ? `${inherited} › ${own}` : inherited;
+  return own ?? (step.uses ? `uses: ${step.uses}` : derivedName(step).slice(0, 60));
 }
 
 /** A `fetch` with a known sha256 is downloaded by the engine: content-addressed, cached, no network in the step. */
@@ -46,7 +51,8 @@ export function flattenSteps(pkg: CompiledPackage): ExecStep[] {
       if (step.runs !== undefined && step.runs.trim() !== "") {
         out.push({ pkg: pkg.name, step, label: label(step, inherited), fetches: fs });
       }
-      walk(step.pipeline, step.uses ? `uses: ${step.uses}` : (step.name ?? inherited), fs);
+      const own = step.name && step.name !== derivedName(step) ? step.name : undefined;
+      walk(step.pipeline, own ?? (step.uses ? `uses: ${step.uses}` : inherited), fs);
     }
   };
   walk(pkg.steps, undefined, []);

@@ -1,0 +1,49 @@
+// Compiles every top-level *.yaml of a melange package repository (e.g. a checkout of wolfi-dev/os) with its
+// pipelines/ dir, the way `melange-ts compile` does, and reports the share accepted, the reasons for the rest and
+// the compile time per file. Nothing of the corpus is kept.
+//   node hack/compile-corpus.mjs /path/to/os [--arch x86_64] [--show N]
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { compile } from "../src/compile/compile.js";
+import { pipelineLoader, type PipelineDir } from "../src/compile/pipeline-loader.js";
+import { builtinPipeline } from "../src/pipelines/builtins.js";
+import { isUserError } from "../src/errors.js";
+
+const [dir, ...rest] = process.argv.slice(2);
+if (!dir) {
+  console.error("usage: node hack/compile-corpus.mjs DIR [--arch ARCH] [--show N]");
+  process.exit(2);
+}
+const arch = rest.includes("--arch") ? rest[rest.indexOf("--arch") + 1] : "x86_64";
+const show = rest.includes("--show") ? Number(rest[rest.indexOf("--show") + 1]) : 5;
+
+const pdir = join(dir, "pipelines");
+const dirs: PipelineDir[] = existsSync(pdir)
+  ? [{ name: "pipelines", read: (p) => (existsSync(join(pdir, p)) ? readFileSync(join(pdir, p), "utf8") : undefined) }]
+  : [];
+const files = readdirSync(dir).filter((f) => f.endsWith(".yaml") && !f.startsWith(".")).sort();
+const times: number[] = [];
+const reasons = new Map<string, string[]>();
+let ok = 0;
+for (const f of files) {
+  const text = readFileSync(join(dir, f), "utf8");
+  const t0 = performance.now();
+  try {
+    compile({ file: f, text }, { arch, pipelines: pipelineLoader(dirs, builtinPipeline) });
+    ok++;
+  } catch (e) {
+    const msg = isUserError(e) ? e.format() : `internal: ${(e as Error).stack}`;
+    // Group by the message without file names, positions and quoted values.
+    const key = msg.split("\n")[0].replace(/^[^:]+:\d+:\d+: /, "").replace(/"[^"]*"/g, '"…"').replace(/\d+/g, "N");
+    reasons.set(key, [...(reasons.get(key) ?? []), `${f}: ${msg.split("\n")[0]}`]);
+  }
+  times.push(performance.now() - t0);
+}
+times.sort((a, b) => a - b);
+const pct = (n: number) => ((100 * n) / files.length).toFixed(1);
+console.log(`${ok}/${files.length} files compile (${pct(ok)}%) for ${arch}`);
+console.log(`compile time per file: median ${times[Math.floor(times.length / 2)].toFixed(2)} ms, p95 ${times[Math.floor(times.length * 0.95)].toFixed(2)} ms, worst ${times[times.length - 1].toFixed(2)} ms`);
+for (const [k, v] of [...reasons].sort((a, b) => b[1].length - a[1].length)) {
+  console.log(`\n${v.length} × ${k}`);
+  for (const x of v.slice(0, show)) console.log(`    ${x}`);
+}
