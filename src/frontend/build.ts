@@ -6,7 +6,7 @@ import type { BridgeClient } from "../gateway/client.js";
 import { apkArch, parsePlatform, type OciPlatform } from "../build/arch.js";
 import { buildWorkspace, melangeOut } from "../build/plan.js";
 import { packageStage } from "../build/package.js";
-import { image } from "../llb/index.js";
+import { image, usedCaps } from "../llb/index.js";
 import { contextSource } from "../build/workspace.js";
 import type { FrontendOpts } from "./opts.js";
 import { readConfigFile, readContextFiles } from "./context.js";
@@ -94,6 +94,12 @@ export async function runBuild(client: BridgeClient, opts: FrontendOpts, started
           namespace: opts.buildArgs.MELANGE_NAMESPACE || "unknown",
         });
   const def = marshal(result, { platform, ignoreCache: opts.noCache });
+  // An engine without a feature the graph uses would fail somewhere in the middle; say it up front.
+  // (An empty list means a very old engine that does not report caps: let it try.)
+  const missing = pong.llbCaps.size ? usedCaps(def).filter((c) => !pong.llbCaps.has(c)) : [];
+  if (missing.length) {
+    throw new UserError(`this BuildKit engine lacks features the build needs: ${missing.join(", ")}`, undefined, "use a newer BuildKit (docker 20.10 or newer, or buildkitd v0.8 or newer)");
+  }
   console.error(`melange-ts: compiled and marshalled ${def.def.length} ops after ${(performance.now() - started).toFixed(0)} ms`);
   return client.solve({ definition: def });
 }
