@@ -43,6 +43,7 @@ export async function runBuild(client: BridgeClient, opts: FrontendOpts, started
   const pipelineDirs = ["pipelines", ...splitList(opts.buildArgs.MELANGE_PIPELINE_DIRS)];
   // Everything the compiler needs is fetched at once; the engine answers these concurrently.
   const t = (label: string) => <T>(p: Promise<T>) => p.then((v) => (console.error(`melange-ts: ${label} after ${(performance.now() - started).toFixed(0)} ms`), v));
+  console.error(`melange-ts: first requests (ping, solves) sent at ${performance.now().toFixed(0)} ms after process start`);
   const [pong, configBytes, ctx, builtin] = await Promise.all([
     t("ping answered")(client.ping()),
     t("config read")(readConfigFile(client, opts.sessionId, opts.filename)),
