@@ -93,7 +93,8 @@ export function runSteps(root: State, build: CompiledBuild, o: StepOptions): Sta
       mounts.push({
         type: "bind",
         dest: `${CACHE_DIR}/${name}`,
-        source: http(f.uri, { checksum: name, filename: name, customName: `fetch ${f.uri}` }),
+        // Readable by the build user (uid 1000): the engine writes HTTP sources 0600 otherwise.
+        source: http(f.uri, { checksum: name, filename: name, perm: 0o644, customName: `fetch ${f.uri}` }),
         selector: `/${name}`,
         readonly: true,
       });
