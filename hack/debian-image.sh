@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds melange-ts/debian-build:latest, a Debian bookworm build environment with a C toolchain and what the
 # autoconf, strip and split pipelines call (make, gcc, libc6-dev, binutils, scanelf, autoconf, automake, libtool,
-# tar, gzip, wget). Offline except for Debian's archive: mmdebstrap makes the root from the mirrors this machine's
+# tar, gzip, wget). /bin/sh is bash: steps start with `set -eo pipefail`, which Debian's dash rejects. Offline except for Debian's archive: mmdebstrap makes the root from the mirrors this machine's
 # apt already uses, and `docker import` turns it into a local image (nothing is pulled from a registry).
 # Does nothing when the image exists; MELANGE_TS_REBUILD_DEBIAN=1 builds it anew. Run as root on a fresh machine.
 set -euo pipefail
@@ -36,6 +36,7 @@ log "building $IMAGE from $main (mmdebstrap, about half a minute)"
 mmdebstrap --quiet --variant=minbase --include="$PACKAGES" \
   --dpkgopt='path-exclude=/usr/share/doc/*' --dpkgopt='path-exclude=/usr/share/locale/*' \
   --customize-hook='rm -rf "$1"/var/lib/apt/lists/* "$1"/var/cache/apt/*.bin' \
+  --customize-hook='ln -sf bash "$1/bin/sh"' \
   "$SUITE" "$work/root.tar" "${mirrors[@]}" >&2
 
 $DOCKER import --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
