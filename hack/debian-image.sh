@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Builds melange-ts/debian-build:latest, a Debian bookworm build environment with a C toolchain and what the
 # autoconf, strip and split pipelines call (make, gcc, libc6-dev, binutils, scanelf, autoconf, automake, libtool,
-# tar, gzip, wget). /bin/sh is bash: steps start with `set -eo pipefail`, which Debian's dash rejects. Offline except for Debian's archive: mmdebstrap makes the root from the mirrors this machine's
-# apt already uses, and `docker import` turns it into a local image (nothing is pulled from a registry).
+# tar, gzip, wget). /bin/sh is bash: every step starts with `set -eo pipefail`, which Debian's dash rejects.
+# Offline except for Debian's archive: mmdebstrap makes the root from the mirrors this machine's apt already uses,
+# and `docker import` turns it into a local image (nothing is pulled from a registry).
 # Does nothing when the image exists; MELANGE_TS_REBUILD_DEBIAN=1 builds it anew. Run as root on a fresh machine.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"

@@ -18,10 +18,16 @@ for _ in $(seq 50); do
   sleep 0.1
 done
 
+# The frontend under a tag naming its content: docker 20.10 keeps running the image it first resolved for a
+# frontend reference even after melange-ts/frontend:latest is rebuilt.
+id=$(/usr/bin/docker image inspect --format '{{.Id}}' melange-ts/frontend)
+frontend=melange-ts/frontend:${id:7:16}
+/usr/bin/docker tag melange-ts/frontend "$frontend"
+
 secret=()
 [ -f "$root/melange.rsa" ] && secret=(--secret "id=melange.rsa,src=$root/melange.rsa")
 cd "$here"
 DOCKER_BUILDKIT=1 /usr/bin/docker build --progress=plain \
-  --build-arg BUILDKIT_SYNTAX=melange-ts/frontend \
+  --build-arg BUILDKIT_SYNTAX="$frontend" \
   --build-arg MELANGE_BUILD_IMAGE=melange-ts/debian-build \
   "${secret[@]}" -f melange.yaml -o "type=local,dest=$out" "$@" .
