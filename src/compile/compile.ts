@@ -316,7 +316,7 @@ function compileDependencies(d: Dependencies | undefined, scope: Scope, at: Yaml
     const v = d?.[key];
     if (v !== undefined) {
       out[key] = substituteStrict(v, (n) => scope.get(n), { field: formatPath([...at, key]), pos: sources.pos([...at, key]) });
-      if (!/^\d+$/.test(out[key]!)) throw new UserError(`${key} must be an integer, got "${out[key]}"`, sources.pos([...at, key]));
+      if (!/^-?\d+$/.test(out[key]!)) throw new UserError(`${key} must be an integer, got "${out[key]}"`, sources.pos([...at, key]));
     }
   }
   return out;
