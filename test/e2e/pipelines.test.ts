@@ -28,7 +28,8 @@ interface Server {
 }
 
 async function serve(dir: string): Promise<Server> {
-  const log = join(tempDir("mts-serve-"), "requests.log");
+  const logDir = tempDir("mts-serve-");
+  const log = join(logDir, "requests.log");
   const child: ChildProcess = spawn(process.execPath, [join(EXAMPLE, "serve.mjs"), dir], {
     env: { ...process.env, PORT: "0" },
     stdio: ["ignore", "ignore", openSync(log, "w")],
@@ -36,7 +37,7 @@ async function serve(dir: string): Promise<Server> {
   const lines = () => (existsSync(log) ? readFileSync(log, "utf8").split("\n").filter(Boolean) : []);
   for (let i = 0; i < 100; i++) {
     const m = lines().map((l) => /^serving .* on (http:\/\/127\.0\.0\.1:\d+)\/$/.exec(l)).find(Boolean);
-    if (m) return { url: m[1], requests: () => lines().filter((l) => !l.startsWith("serving ")), stop: () => child.kill() };
+    if (m) return { url: m[1], requests: () => lines().filter((l) => !l.startsWith("serving ")), stop: () => (child.kill(), cleanup(logDir)) };
     await new Promise((r) => setTimeout(r, 50));
   }
   child.kill();
