@@ -83,7 +83,8 @@ export function packageUrl(repo: string, arch: string, entry: Pick<IndexEntry, "
 
 /** The name a key is known by (signature entries name it): the basename of its URL or path. */
 export function keyFileName(key: string): string {
-  const base = key.replace(/[?#].*$/, "").replace(/\/+$/, "").split("/").pop() ?? "";
+  const p = isUrl(key) ? new URL(key).pathname : key;
+  const base = p.split("/").pop() ?? "";
   if (base === "" || base === "." || base === "..") throw new UserError(`keyring entry "${key}" does not name a file`);
   return base;
 }
