@@ -14,13 +14,22 @@ CLI="node bin/melange-ts.mjs"
 [ -f melange.rsa ] || $CLI keygen melange.rsa >&2
 secret=(--secret id=melange.rsa,src="$ROOT/melange.rsa")
 
+# The frontend by its content tag (see hack/image.sh): the image just built, never an older one.
+id=$($DOCKER image inspect --format '{{.Id}}' melange-ts/frontend:latest)
+frontend=melange-ts/frontend:${id:7:16}
+
 mkdir -p packages
 for yaml in examples/*/melange.yaml; do
   dir=$(dirname "$yaml")
   log "building $dir"
-  (cd "$dir" && $DOCKER build --progress=plain --build-arg BUILDKIT_SYNTAX=melange-ts/frontend \
-    --build-arg MELANGE_BUILD_IMAGE=melange-ts/busybox "${secret[@]}" \
-    -f melange.yaml -o "type=local,dest=$ROOT/packages" .)
+  if [ -f "$dir/build.sh" ]; then
+    # Examples that need more than a docker build (a local server, another build image) bring their own script.
+    bash "$dir/build.sh" "$ROOT/packages"
+  else
+    (cd "$dir" && $DOCKER build --progress=plain --build-arg BUILDKIT_SYNTAX="$frontend" \
+      --build-arg MELANGE_BUILD_IMAGE=melange-ts/busybox "${secret[@]}" \
+      -f melange.yaml -o "type=local,dest=$ROOT/packages" .)
+  fi
 done
 # Each build writes its own APKINDEX; one index over everything built is what a repository needs.
 for dir in packages/*/; do

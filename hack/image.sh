@@ -13,6 +13,19 @@ ensure_pkg /bin/busybox busybox-static
 
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
 
+# docker import of a rootfs tar as TAG, unless TAG already holds exactly this content: a new import makes a new
+# image id even for the same bytes, and a new id would invalidate every cached build step that runs on it.
+import_rootfs() {
+  local tar=$1 tag=$2; shift 2
+  local sum old
+  sum=$(sha256sum "$tar" | cut -c1-64)
+  old=$($DOCKER image inspect --format '{{.Id}} {{index .Config.Labels "melange-ts.content"}}' "$tag" 2>/dev/null || true)
+  if [ "${old#* }" = "$sum" ]; then log "$tag is up to date"; return 0; fi
+  $DOCKER import --change "LABEL melange-ts.content=$sum" "$@" "$tar" "$tag" >/dev/null
+  # The image this one replaces, unless something else still uses it.
+  [ -n "$old" ] && $DOCKER rmi "${old%% *}" >/dev/null 2>&1 || true
+}
+
 # A busybox root: /bin/busybox plus a link per applet, root and build users, /tmp.
 busybox_root() {
   local r=$1
@@ -30,8 +43,8 @@ busybox_root() {
 log "building melange-ts/busybox:latest"
 busybox_root "$work/bb"
 rootfs_tar "$work/bb" "$work/bb.tar"
-$DOCKER import --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
-  "$work/bb.tar" melange-ts/busybox:latest >/dev/null
+import_rootfs "$work/bb.tar" melange-ts/busybox:latest \
+  --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'
 
 log "building melange-ts/frontend:latest"
 fe=$work/fe
@@ -48,10 +61,17 @@ cp dist/melange-ts.mjs "$fe/app/melange-ts.mjs"
 printf '#!/bin/sh\nexec /usr/bin/node /app/melange-ts.mjs "$@"\n' > "$fe/usr/bin/melange-ts"
 chmod 755 "$fe/usr/bin/melange-ts"
 rootfs_tar "$fe" "$work/fe.tar"
-$DOCKER import \
+import_rootfs "$work/fe.tar" melange-ts/frontend:latest \
   --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
   --change 'ENTRYPOINT ["/usr/bin/node", "/app/melange-ts.mjs"]' \
   --change 'LABEL moby.buildkit.frontend.network.none="true"' \
-  --change 'LABEL moby.buildkit.frontend.caps="moby.buildkit.frontend.inputs"' \
-  "$work/fe.tar" melange-ts/frontend:latest >/dev/null
+  --change 'LABEL moby.buildkit.frontend.caps="moby.buildkit.frontend.inputs"'
+# Also tag the frontend by content: dockerd 20.10 may keep running the image it first resolved for a frontend
+# reference after melange-ts/frontend:latest is re-imported, so the tests and the demo name this tag.
+id=$($DOCKER image inspect --format '{{.Id}}' melange-ts/frontend:latest)
+tag=melange-ts/frontend:${id:7:16}
+$DOCKER tag melange-ts/frontend:latest "$tag"
+for old in $($DOCKER image ls melange-ts/frontend --format '{{.Repository}}:{{.Tag}}'); do
+  case "$old" in *:latest|"$tag") ;; *) $DOCKER rmi "$old" >/dev/null 2>&1 || true ;; esac
+done
 $DOCKER image ls --format '{{.Repository}}:{{.Tag}} {{.Size}}' | grep '^melange-ts/' >&2

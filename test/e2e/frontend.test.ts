@@ -2,7 +2,7 @@ import { spawnSync } from "node:child_process";
 import { readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { BUSYBOX, cleanup, copyExample, dockerBuild, requireEngine, stepsRun, tempDir } from "./harness.js";
+import { BUSYBOX, FRONTEND, cleanup, copyExample, dockerBuild, requireEngine, stepsRun, tempDir } from "./harness.js";
 
 // The frontend through the real engine: docker build with BUILDKIT_SYNTAX or a `# syntax=` line,
 // steps run as melange runs them, failures and bad input reported to the user, and the cache.
@@ -39,7 +39,7 @@ describe("examples/hello through docker build", () => {
   it("builds with a first line `# syntax=melange-ts/frontend` and no build-arg for the frontend", () => {
     const ctx = copyExample("hello");
     const file = join(ctx, "melange.yaml");
-    writeFileSync(file, "# syntax=melange-ts/frontend\n" + readFileSync(file, "utf8"));
+    writeFileSync(file, `# syntax=${FRONTEND}\n` + readFileSync(file, "utf8"));
     const r = dockerBuild({ context: ctx, buildArgs: IMAGE, syntaxArg: false, target: TREE });
     expect(r.code, r.log).toBe(0);
     expect(readFileSync(join(r.out, "hello/usr/bin/hello"), "utf8")).toContain("Hello");

@@ -7,9 +7,17 @@ import { fileURLToPath } from "node:url";
 // Drives the real engine through the real client: docker.io's /usr/bin/docker with BuildKit on.
 // `npm test` (hack/test.sh) starts the engine and builds the images before vitest runs.
 
-export const ROOT = fileURLToPath(new URL("../..", import.meta.url)).replace(/\/$/, "");
 export const DOCKER = "/usr/bin/docker";
-export const FRONTEND = "melange-ts/frontend";
+export const ROOT = fileURLToPath(new URL("../..", import.meta.url)).replace(/\/$/, "");
+/** The frontend under the tag hack/image.sh gives it by content (melange-ts/frontend:<16 hex of its id)):
+ *  dockerd 20.10 may keep running the image it first resolved for a reference after `latest` is re-imported. */
+export const FRONTEND = currentFrontend();
+
+function currentFrontend(): string {
+  const r = spawnSync(DOCKER, ["image", "inspect", "--format", "{{.Id}}", "melange-ts/frontend:latest"], { encoding: "utf8" });
+  const id = r.stdout.trim().replace(/^sha256:/, "");
+  return id ? `melange-ts/frontend:${id.slice(0, 16)}` : "melange-ts/frontend:latest";
+}
 export const BUSYBOX = "melange-ts/busybox";
 
 export interface BuildResult {

@@ -3,7 +3,7 @@ import { createHash } from "node:crypto";
 import { chmodSync, cpSync, existsSync, openSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { cleanup, cli, copyExample, DOCKER, dockerBuild, FRONTEND, makeKey, requireEngine, ROOT, stepsRun, tempDir } from "./harness.js";
+import { cleanup, cli, copyExample, dockerBuild, makeKey, requireEngine, ROOT, stepsRun, tempDir } from "./harness.js";
 
 // examples/autotools end to end: a release tarball served on 127.0.0.1 and fetched by the engine (HTTP source
 // with its sha256), built by a `uses:` chain (autoconf/configure, autoconf/make, autoconf/make-install, strip) in a
@@ -97,27 +97,14 @@ function tarCat(file: string, member: string): Buffer {
 
 const apk = (out: string, name: string) => join(out, ARCH, `${name}-1.0.0-r0.apk`);
 
-/** The frontend under a tag that names its content. The engine (docker 20.10) keeps running the image it first
- *  resolved for a frontend reference, even after `melange-ts/frontend:latest` is rebuilt; a new tag per image makes
- *  it run the current one. */
-function currentFrontend(): string {
-  const id = spawnSync(DOCKER, ["image", "inspect", "--format", "{{.Id}}", FRONTEND], { encoding: "utf8" }).stdout.trim();
-  const tag = `${FRONTEND}:${id.replace(/^sha256:/, "").slice(0, 16)}`;
-  const r = spawnSync(DOCKER, ["tag", FRONTEND, tag], { encoding: "utf8" });
-  if (r.status !== 0) throw new Error(`docker tag failed: ${r.stderr}`);
-  return tag;
-}
-
 let key: ReturnType<typeof makeKey>;
-let frontend: string;
 /** docker build of a context with the Debian build image and the current frontend. */
 function build(context: string, extra: Record<string, string> = {}, secrets?: Record<string, string>) {
-  return dockerBuild({ context, syntaxArg: false, buildArgs: { BUILDKIT_SYNTAX: frontend, MELANGE_BUILD_IMAGE: BUILD_IMAGE, ...extra }, secrets });
+  return dockerBuild({ context, buildArgs: { MELANGE_BUILD_IMAGE: BUILD_IMAGE, ...extra }, secrets });
 }
 
 beforeAll(() => {
   requireEngine();
-  frontend = currentFrontend();
   // Made once per machine (mmdebstrap + docker import); later runs find it and return at once.
   const r = spawnSync("bash", [join(ROOT, "hack/debian-image.sh")], { encoding: "utf8" });
   if (r.status !== 0) throw new Error(`hack/debian-image.sh failed:\n${r.stderr}`);
