@@ -8,6 +8,10 @@ import { compile } from "../src/compile/compile.js";
 import { pipelineLoader, type PipelineDir } from "../src/compile/pipeline-loader.js";
 import { builtinPipeline } from "../src/pipelines/builtins.js";
 import { isUserError } from "../src/errors.js";
+import { image, local, marshal } from "../src/llb/index.js";
+import { buildWorkspace, melangeOut } from "../src/build/plan.js";
+import { packageStage } from "../src/build/package.js";
+import { ociPlatform } from "../src/build/arch.js";
 
 const [dir, ...rest] = process.argv.slice(2);
 if (!dir) {
@@ -16,6 +20,9 @@ if (!dir) {
 }
 const arch = rest.includes("--arch") ? rest[rest.indexOf("--arch") + 1] : "x86_64";
 const show = rest.includes("--show") ? Number(rest[rest.indexOf("--show") + 1]) : 5;
+// --llb: also turn each compiled build into the LLB graph the frontend would solve (environment from an image).
+const llb = rest.includes("--llb");
+const llbTimes: number[] = [];
 
 const pdir = join(dir, "pipelines");
 const dirs: PipelineDir[] = existsSync(pdir)
@@ -29,7 +36,14 @@ for (const f of files) {
   const text = readFileSync(join(dir, f), "utf8");
   const t0 = performance.now();
   try {
-    compile({ file: f, text }, { arch, pipelines: pipelineLoader(dirs, builtinPipeline) });
+    const build = compile({ file: f, text }, { arch, pipelines: pipelineLoader(dirs, builtinPipeline) });
+    if (llb) {
+      const t1 = performance.now();
+      const ws = buildWorkspace(build, { environment: image("example/build-env"), context: local("context", { sessionId: "x" }), sourceDateEpoch: 0 });
+      const out = packageStage(build, melangeOut(ws, build), { toolsImage: image("melange-ts/frontend"), secretId: "melange.rsa", sourceDateEpoch: 0, configText: text, namespace: "wolfi" });
+      marshal(out, { platform: ociPlatform(arch) });
+      llbTimes.push(performance.now() - t1);
+    }
     ok++;
   } catch (e) {
     const msg = isUserError(e) ? e.format() : `internal: ${(e as Error).stack}`;
@@ -43,6 +57,10 @@ times.sort((a, b) => a - b);
 const pct = (n: number) => ((100 * n) / files.length).toFixed(1);
 console.log(`${ok}/${files.length} files compile (${pct(ok)}%) for ${arch}`);
 console.log(`compile time per file: median ${times[Math.floor(times.length / 2)].toFixed(2)} ms, p95 ${times[Math.floor(times.length * 0.95)].toFixed(2)} ms, worst ${times[times.length - 1].toFixed(2)} ms`);
+if (llb && llbTimes.length) {
+  llbTimes.sort((a, b) => a - b);
+  console.log(`LLB time per file: median ${llbTimes[Math.floor(llbTimes.length / 2)].toFixed(2)} ms, worst ${llbTimes[llbTimes.length - 1].toFixed(2)} ms`);
+}
 for (const [k, v] of [...reasons].sort((a, b) => b[1].length - a[1].length)) {
   console.log(`\n${v.length} × ${k}`);
   for (const x of v.slice(0, show)) console.log(`    ${x}`);
