@@ -1,6 +1,7 @@
 import { copy, scratch, type State } from "../llb/index.js";
 import type { CompiledBuild } from "../compile/types.js";
 import { runSteps } from "./steps.js";
+import { packageStage, type PackageOptions } from "./package.js";
 import { OUT, prepareWorkspace } from "./workspace.js";
 
 // A compiled build -> the LLB of the whole build: the build environment (given), the workspace, every step,
@@ -24,4 +25,16 @@ export function melangeOut(workspace: State, build: CompiledBuild): State {
   return scratch().file(copy(workspace, OUT, "/", { dirCopyContents: true }), {
     customName: `[${build.main.name}] collect melange-out`,
   });
+}
+
+export type Target = "packages" | "melange-out";
+
+export interface GraphOptions extends PlanOptions, PackageOptions {
+  target: Target;
+}
+
+/** The whole build: the steps, then (unless the target is the raw trees) packaging, signing and the index. */
+export function buildGraph(build: CompiledBuild, o: GraphOptions): State {
+  const tree = melangeOut(buildWorkspace(build, o), build);
+  return o.target === "melange-out" ? tree : packageStage(build, tree, o);
 }

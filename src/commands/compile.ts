@@ -10,7 +10,7 @@ import { parseVarsFile } from "../config/vars-file.js";
 import type { Command } from "./command.js";
 
 const usage = `usage: melange-ts compile <melange.yaml> [--arch ARCH] [--pipeline-dir DIR]... [--vars-file FILE]
-                           [--build-option NAME]...
+                           [--build-option NAME]... [--llb [--build-image IMAGE] [--target T]]
 
 Prints the compiled build (every uses: expanded, variables substituted, if: decided) as JSON.
 
@@ -18,7 +18,12 @@ Prints the compiled build (every uses: expanded, variables substituted, if: deci
   --pipeline-dir    a directory of pipeline definitions searched before the built-ins (repeatable);
                     <dir of the yaml>/pipelines is searched too when it exists
   --vars-file       a YAML map of vars overriding the file's vars:
-  --build-option    enable a build option defined under options: (repeatable)`;
+  --build-option    enable a build option defined under options: (repeatable)
+  --llb             print the BuildKit LLB graph the frontend would solve instead (every op decoded, as JSON)
+  --build-image     with --llb: the build environment image (MELANGE_BUILD_IMAGE); default: a placeholder
+                    image named after the environment's packages, which the frontend installs from the
+                    APK repositories at build time
+  --target          with --llb: packages (default) or melange-out`;
 
 /** The APK arch of the machine we run on. */
 export function hostArch(): string {
@@ -75,6 +80,9 @@ export const command: Command = {
           "pipeline-dir": { type: "string", multiple: true },
           "vars-file": { type: "string" },
           "build-option": { type: "string", multiple: true },
+          llb: { type: "boolean" },
+          "build-image": { type: "string" },
+          target: { type: "string" },
         },
       });
       if (positionals.length !== 1) {
@@ -101,6 +109,11 @@ export const command: Command = {
           sourceDateEpoch: epoch && /^\d+$/.test(epoch) ? Number(epoch) : undefined,
         },
       );
+      if (values.llb) {
+        const { printLlb } = await import("./compile-llb.js");
+        process.stdout.write(printLlb(build, { text, buildImage: values["build-image"], target: values.target, sourceDateEpoch: build.sourceDateEpoch ?? 0 }) + "\n");
+        return 0;
+      }
       process.stdout.write(stableJson(build) + "\n");
       return 0;
     } catch (e) {

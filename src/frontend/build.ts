@@ -4,8 +4,7 @@ import { loadBuiltinPipelines, pipelineLoader } from "../compile/pipeline-loader
 import { marshal } from "../llb/index.js";
 import type { BridgeClient } from "../gateway/client.js";
 import { apkArch, parsePlatform, type OciPlatform } from "../build/arch.js";
-import { buildWorkspace, melangeOut } from "../build/plan.js";
-import { packageStage } from "../build/package.js";
+import { buildGraph } from "../build/plan.js";
 import { image, usedCaps } from "../llb/index.js";
 import { contextSource } from "../build/workspace.js";
 import type { FrontendOpts } from "./opts.js";
@@ -77,23 +76,21 @@ export async function runBuild(client: BridgeClient, opts: FrontendOpts, started
     customName: `[${compiled.main.name}] tools image`,
   });
   const environment = await buildEnvironment({ client, opts, build: compiled, platform, toolsImage });
-  const workspace = buildWorkspace(compiled, { environment, context, sourceDateEpoch: sde });
-  const tree = melangeOut(workspace, compiled);
   // `--target melange-out` returns the raw trees; the default is signed .apk files and APKINDEX.
   const target = opts.raw.target || "packages";
   if (target !== "packages" && target !== "melange-out") {
     throw new UserError(`unknown target "${target}"`, undefined, "use --target packages (the default) or --target melange-out");
   }
-  const result =
-    target === "melange-out"
-      ? tree
-      : packageStage(compiled, tree, {
-          toolsImage,
-          secretId: opts.buildArgs.MELANGE_SIGNING_SECRET || "melange.rsa",
-          sourceDateEpoch: sde,
-          configText: configBytes.toString("utf8"),
-          namespace: opts.buildArgs.MELANGE_NAMESPACE || "unknown",
-        });
+  const result = buildGraph(compiled, {
+    target,
+    environment,
+    context,
+    toolsImage,
+    secretId: opts.buildArgs.MELANGE_SIGNING_SECRET || "melange.rsa",
+    sourceDateEpoch: sde,
+    configText: configBytes.toString("utf8"),
+    namespace: opts.buildArgs.MELANGE_NAMESPACE || "unknown",
+  });
   const def = marshal(result, { platform, ignoreCache: opts.noCache });
   // An engine without a feature the graph uses would fail somewhere in the middle; say it up front.
   // (An empty list means a very old engine that does not report caps: let it try.)
