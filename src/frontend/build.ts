@@ -10,6 +10,7 @@ import { contextSource } from "../build/workspace.js";
 import type { FrontendOpts } from "./opts.js";
 import { readConfigFile, readContextFiles } from "./context.js";
 import { buildEnvironment } from "./environment.js";
+import { parseVarsFile } from "../config/vars-file.js";
 
 // One build, start to finish: read the config and context files, compile, turn it into LLB, solve.
 
@@ -46,7 +47,7 @@ export async function runBuild(client: BridgeClient, opts: FrontendOpts, started
   const [pong, configBytes, ctx, builtin] = await Promise.all([
     t("ping answered")(client.ping()),
     t("config read")(readConfigFile(client, opts.sessionId, opts.filename)),
-    t("context files read")(readContextFiles(client, opts.sessionId, pipelineDirs)),
+    t("context files read")(readContextFiles(client, opts.sessionId, pipelineDirs, opts.buildArgs.MELANGE_VARS_FILE || undefined)),
     t("builtins loaded")(loadBuiltinPipelines()),
   ]);
   const platform = targetPlatform(opts, pong.workers);
@@ -60,6 +61,7 @@ export async function runBuild(client: BridgeClient, opts: FrontendOpts, started
       arch,
       pipelines: pipelineLoader(ctx.pipelineDirs, builtin),
       buildOptions: splitList(opts.buildArgs.MELANGE_BUILD_OPTIONS),
+      varsOverrides: ctx.varsFile !== undefined ? parseVarsFile(opts.buildArgs.MELANGE_VARS_FILE, ctx.varsFile) : undefined,
       sourceDateEpoch: sde,
     },
   );

@@ -1,6 +1,7 @@
 import { local, marshal } from "../llb/index.js";
 import type { PipelineDir } from "../compile/pipeline-loader.js";
 import type { BridgeClient } from "../gateway/client.js";
+import { UserError } from "../errors.js";
 
 // What the frontend reads from the client before it compiles: the config file (from the `dockerfile` local),
 // ignore files and pipeline dirs (from the `context` local). Each is a small Solve plus ReadFile calls.
@@ -10,6 +11,8 @@ const IGNORE_FILES = [".dockerignore", ".melangeignore"];
 export interface ContextFiles {
   /** Patterns from .dockerignore and .melangeignore. */
   ignore: string[];
+  /** The vars file's text, when one was asked for and exists. */
+  varsFile?: string;
   /** Pipeline dirs, in search order, with their .yaml files read. */
   pipelineDirs: PipelineDir[];
 }
@@ -47,10 +50,18 @@ function cleanDir(d: string): string {
   return d.replace(/^\.\//, "").replace(/\/+$/, "");
 }
 
-export async function readContextFiles(client: BridgeClient, sessionId: string, pipelineDirs: string[]): Promise<ContextFiles> {
-  const dirs = pipelineDirs.map(cleanDir).filter((d) => d && !d.startsWith("/") && !d.split("/").includes(".."));
+function insideContext(p: string): boolean {
+  return p !== "" && !p.startsWith("/") && !p.split("/").includes("..");
+}
+
+export async function readContextFiles(client: BridgeClient, sessionId: string, pipelineDirs: string[], varsFile?: string): Promise<ContextFiles> {
+  const dirs = pipelineDirs.map(cleanDir).filter(insideContext);
+  const vars = varsFile ? cleanDir(varsFile) : undefined;
+  if (vars !== undefined && !insideContext(vars)) {
+    throw new UserError(`build-arg MELANGE_VARS_FILE=${varsFile}: the vars file must be a relative path inside the build context`);
+  }
   const ref = await solveLocal(client, "context", sessionId, {
-    includePatterns: [...IGNORE_FILES, ...dirs],
+    includePatterns: [...IGNORE_FILES, ...dirs, ...(vars ? [vars] : [])],
     hint: "context-meta",
     customName: "[internal] load ignore files and pipelines from the build context",
   });
@@ -63,6 +74,12 @@ export async function readContextFiles(client: BridgeClient, sessionId: string, 
       const l = line.trim();
       if (l && !l.startsWith("#")) ignore.push(l);
     }
+  }
+  let varsText: string | undefined;
+  if (vars) {
+    const st = await client.statFile(ref, vars);
+    if (!st) throw new UserError(`build-arg MELANGE_VARS_FILE=${varsFile}: no such file in the build context`);
+    varsText = (await client.readWholeFile(ref, vars, st.size)).toString("utf8");
   }
   const out: PipelineDir[] = [];
   for (const dir of dirs) {
@@ -83,5 +100,5 @@ export async function readContextFiles(client: BridgeClient, sessionId: string, 
     await walk(dir);
     if (files.size) out.push({ name: dir, read: (p) => files.get(p) });
   }
-  return { ignore, pipelineDirs: out };
+  return { ignore, varsFile: varsText, pipelineDirs: out };
 }

@@ -1,4 +1,4 @@
-import { isUserError } from "../errors.js";
+import { isUserError, UserError } from "../errors.js";
 import { BridgeClient } from "../gateway/client.js";
 import { GrpcError } from "../gateway/transport.js";
 import { parseFrontendOpts } from "./opts.js";
@@ -26,6 +26,16 @@ export async function runFrontend(): Promise<number> {
   // buildkitd closing our stdin means the build was cancelled: leave at once.
   process.stdin.on("end", () => process.exit(0));
   try {
+    const requestId = opts.raw.requestid;
+    if (requestId) {
+      // Newer clients ask frontends what else they can do (buildx --print/--call, --check). We offer no
+      // subrequests: answer the description request with an empty list, refuse the others clearly.
+      if (requestId !== "frontend.subrequests.describe") {
+        throw new UserError(`melange-ts does not support the subrequest "${requestId}"`, undefined, "build without --print/--call/--check");
+      }
+      await client.return({ ref: "", metadata: { "result.json": Buffer.from("[]"), "result.txt": Buffer.from("no subrequests\n") } });
+      return 0;
+    }
     const ref = await runBuild(client, opts, started);
     await client.return({ ref });
   } catch (e) {

@@ -151,3 +151,68 @@ describe("the cache", () => {
     cleanup(ctx);
   });
 });
+
+describe("pipelines, options and vars from the build context", () => {
+  it("finds `uses:` in the context's pipelines/ dir and in MELANGE_PIPELINE_DIRS, enables build options, reads a vars file", () => {
+    const ctx = project(`package:
+  name: custom
+  version: "1"
+  epoch: 0
+vars:
+  who: nobody
+options:
+  loud:
+    vars:
+      volume: LOUD
+pipeline:
+  - uses: greet/hello
+    with:
+      who: \${{vars.who}}
+  - uses: tools/stamp
+  - runs: echo "\${{vars.volume}} \${{options.loud.enabled}}" > "\${{targets.destdir}}/option"
+`, { "vars.yaml": "who: world\nvolume: quiet\n" });
+    const dir = (p: string) => join(ctx, p);
+    spawnSync("mkdir", ["-p", dir("pipelines/greet"), dir("more/tools")]);
+    writeFileSync(dir("pipelines/greet/hello.yaml"), `name: greet someone
+inputs:
+  who:
+    description: whom to greet
+    required: true
+pipeline:
+  - runs: echo "hello \${{inputs.who}}" > "\${{targets.destdir}}/greeting"
+`);
+    writeFileSync(dir("more/tools/stamp.yaml"), `name: stamp
+pipeline:
+  - runs: echo stamped > "\${{targets.contextdir}}/stamp"
+`);
+    const r = dockerBuild({
+      context: ctx,
+      buildArgs: { ...IMAGE, MELANGE_PIPELINE_DIRS: "more", MELANGE_BUILD_OPTIONS: "loud", MELANGE_VARS_FILE: "vars.yaml" },
+      target: TREE,
+    });
+    expect(r.code, r.log).toBe(0);
+    expect(readFileSync(join(r.out, "custom/greeting"), "utf8")).toBe("hello world\n");
+    expect(readFileSync(join(r.out, "custom/stamp"), "utf8")).toBe("stamped\n");
+    // The vars file overrides both the file's vars and the option's.
+    expect(readFileSync(join(r.out, "custom/option"), "utf8")).toBe("quiet true\n");
+    expect(r.log).toContain("[custom 1/3] uses: greet/hello");
+    cleanup(ctx);
+  });
+
+  it("an input the pipeline does not declare is an error naming it and the valid ones", () => {
+    const ctx = project(`package:
+  name: custom
+  version: "1"
+  epoch: 0
+pipeline:
+  - uses: autoconf/make
+    with:
+      jobs: "4"
+`);
+    const r = dockerBuild({ context: ctx, buildArgs: IMAGE, target: TREE });
+    expect(r.code).not.toBe(0);
+    expect(r.log).toMatch(/melange\.yaml:\d+:\d+: .*"jobs".*/);
+    expect(r.log).toMatch(/dir.*opts.*targets|targets.*opts.*dir/s);
+    cleanup(ctx);
+  });
+});
