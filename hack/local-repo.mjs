@@ -2,11 +2,13 @@
 // A local, signed APK repository for the demo (examples/apk-env), made offline from this machine's Debian
 // binaries with our own CLI (keygen, pack, index), then served over HTTP on 127.0.0.1 until killed.
 //
-//   node hack/local-repo.mjs [--dir DIR (default $TMPDIR/melange-ts-local-repo)] [--port 18765]
+//   node hack/local-repo.mjs [--dir DIR (default $TMPDIR/melange-ts-local-repo)] [--port 18765] [--serve-only]
 //
 // Writes DIR/local-repo.rsa{,.pub} (kept if present), DIR/<arch>/*.apk and a signed DIR/<arch>/APKINDEX.tar.gz,
 // prints "serving http://127.0.0.1:PORT" on stdout once it listens, and serves DIR (the engine's HTTP source
 // fetches from there: buildkitd runs on the host network). Needs bin/melange-ts.mjs bundled (npm run bundle).
+// --serve-only serves DIR as it is (the e2e tests build their repository themselves and serve it with this,
+// from a child process: their docker builds block the test process's event loop).
 
 import { spawnSync } from "node:child_process";
 import crypto from "node:crypto";
@@ -19,7 +21,11 @@ import { parseArgs } from "node:util";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const { values } = parseArgs({
-  options: { dir: { type: "string", default: path.join(os.tmpdir(), "melange-ts-local-repo") }, port: { type: "string", default: "18765" } },
+  options: {
+    dir: { type: "string", default: path.join(os.tmpdir(), "melange-ts-local-repo") },
+    port: { type: "string", default: "18765" },
+    "serve-only": { type: "boolean", default: false },
+  },
 });
 const dir = path.resolve(values.dir);
 const port = Number(values.port);
@@ -57,33 +63,37 @@ const packages = [
   { name: "png-fix-itxt", version: "1.6.39", license: "Libpng", files: { "usr/bin/png-fix-itxt": "/usr/bin/png-fix-itxt" } },
 ];
 
-fs.mkdirSync(dir, { recursive: true });
-const key = path.join(dir, "local-repo.rsa");
-if (!fs.existsSync(key)) cli(["keygen", "--key-size", "2048", key]);
-fs.rmSync(path.join(dir, arch), { recursive: true, force: true });
-const work = fs.mkdtempSync(path.join(os.tmpdir(), "local-repo-"));
-try {
-  for (const p of packages) {
-    const tree = path.join(work, p.name);
-    for (const [rel, src] of Object.entries(p.files)) {
-      const dest = path.join(tree, rel);
-      fs.mkdirSync(path.dirname(dest), { recursive: true });
-      if (typeof src === "string") {
-        fs.copyFileSync(src, dest);
-        fs.chmodSync(dest, 0o755);
-      } else fs.symlinkSync(src.symlink, dest);
+if (!values["serve-only"]) makeRepository();
+
+function makeRepository() {
+  fs.mkdirSync(dir, { recursive: true });
+  const key = path.join(dir, "local-repo.rsa");
+  if (!fs.existsSync(key)) cli(["keygen", "--key-size", "2048", key]);
+  fs.rmSync(path.join(dir, arch), { recursive: true, force: true });
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), "local-repo-"));
+  try {
+    for (const p of packages) {
+      const tree = path.join(work, p.name);
+      for (const [rel, src] of Object.entries(p.files)) {
+        const dest = path.join(tree, rel);
+        fs.mkdirSync(path.dirname(dest), { recursive: true });
+        if (typeof src === "string") {
+          fs.copyFileSync(src, dest);
+          fs.chmodSync(dest, 0o755);
+        } else fs.symlinkSync(src.symlink, dest);
+      }
+      const spec = path.join(work, `${p.name}.json`);
+      const pkgSpec = { name: p.name, version: p.version, epoch: 0, arch, description: `${p.name} (from this machine's Debian binaries)`, licenses: [p.license], sourceDateEpoch: 1700000000 };
+      fs.writeFileSync(spec, JSON.stringify(pkgSpec));
+      cli(["pack", "--spec", spec, "--tree", tree, "--out", dir, "--signing-key", key]);
     }
-    const spec = path.join(work, `${p.name}.json`);
-    const pkgSpec = { name: p.name, version: p.version, epoch: 0, arch, description: `${p.name} (from this machine's Debian binaries)`, licenses: [p.license], sourceDateEpoch: 1700000000 };
-    fs.writeFileSync(spec, JSON.stringify(pkgSpec));
-    cli(["pack", "--spec", spec, "--tree", tree, "--out", dir, "--signing-key", key]);
+  } finally {
+    fs.rmSync(work, { recursive: true, force: true });
   }
-} finally {
-  fs.rmSync(work, { recursive: true, force: true });
+  const apks = fs.readdirSync(path.join(dir, arch)).filter((f) => f.endsWith(".apk")).sort().map((f) => path.join(dir, arch, f));
+  cli(["index", "-o", path.join(dir, arch, "APKINDEX.tar.gz"), "--signing-key", key, ...apks]);
+  process.stderr.write(`local-repo: ${apks.length} packages in ${dir}/${arch}, signed with ${key}\n`);
 }
-const apks = fs.readdirSync(path.join(dir, arch)).filter((f) => f.endsWith(".apk")).sort().map((f) => path.join(dir, arch, f));
-cli(["index", "-o", path.join(dir, arch, "APKINDEX.tar.gz"), "--signing-key", key, ...apks]);
-process.stderr.write(`local-repo: ${apks.length} packages in ${dir}/${arch}, signed with ${key}\n`);
 
 const server = http.createServer((req, res) => {
   const rel = path.normalize(decodeURIComponent((req.url ?? "/").split("?")[0]));

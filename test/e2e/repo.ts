@@ -1,9 +1,9 @@
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import crypto from "node:crypto";
-import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
-import { createServer, type Server } from "node:http";
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join, normalize } from "node:path";
+import { dirname, join } from "node:path";
+import { ROOT } from "./harness.js";
 import { buildApk } from "../../src/apk/build.js";
 import { writeApkIndex } from "../../src/apk/index-archive.js";
 import { parsePackSpec, type PackSpecInput } from "../../src/apk/packspec.js";
@@ -115,39 +115,33 @@ export function writeIndex(dir: string, entries: IndexEntry[], key?: SigningKey)
 
 export interface RepoServer {
   url: string;
-  /** request paths served, in order (200 and 304) */
-  requests: string[];
   close(): Promise<void>;
 }
 
-/** Serves `dir` read-only on 127.0.0.1 (port 0 = any), with strong ETags so the engine can revalidate. */
+/**
+ * Serves `dir` on 127.0.0.1 (port 0 = any) with strong ETags, from a child process (hack/local-repo.mjs
+ * --serve-only): the harness's docker builds run synchronously and would block a server in this process.
+ */
 export async function serveRepository(dir: string, port = 0): Promise<RepoServer> {
-  const requests: string[] = [];
-  const server: Server = createServer((req, res) => {
-    const path = normalize(decodeURIComponent((req.url ?? "/").split("?")[0]));
-    let body: Buffer;
-    try {
-      if (path.includes("..")) throw new Error("bad path");
-      body = readFileSync(join(dir, path));
-    } catch {
-      res.writeHead(404).end();
-      return;
-    }
-    requests.push(path);
-    const etag = `"${crypto.createHash("sha256").update(body).digest("hex").slice(0, 32)}"`;
-    if (req.headers["if-none-match"]?.split(/\s*,\s*/).includes(etag)) {
-      res.writeHead(304, { ETag: etag }).end();
-      return;
-    }
-    res.writeHead(200, { "Content-Type": "application/octet-stream", "Content-Length": body.length, ETag: etag });
-    res.end(req.method === "HEAD" ? undefined : body);
+  const child = spawn(process.execPath, [join(ROOT, "hack/local-repo.mjs"), "--serve-only", "--dir", dir, "--port", String(port)], {
+    stdio: ["ignore", "pipe", "inherit"],
   });
-  await new Promise<void>((ok) => server.listen(port, "127.0.0.1", ok));
-  const addr = server.address();
-  if (!addr || typeof addr === "string") throw new Error("no address");
+  const url = await new Promise<string>((ok, fail) => {
+    let out = "";
+    child.stdout.on("data", (b: Buffer) => {
+      out += b.toString("utf8");
+      const m = /serving (http:\/\/\S+)\n/.exec(out);
+      if (m) ok(m[1]);
+    });
+    child.on("exit", (code) => fail(new Error(`local-repo server exited (${code}): ${out}`)));
+  });
   return {
-    url: `http://127.0.0.1:${addr.port}`,
-    requests,
-    close: () => new Promise<void>((ok) => server.close(() => ok())),
+    url,
+    close: () =>
+      new Promise<void>((ok) => {
+        if (child.exitCode !== null) return ok();
+        child.once("exit", () => ok());
+        child.kill("SIGTERM");
+      }),
   };
 }
