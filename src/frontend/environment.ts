@@ -59,7 +59,8 @@ function grpcMessage(e: unknown): string {
 
 /** Solves a single-file state and returns that file's bytes. */
 async function solveAndRead(c: EnvironmentContext, state: State, file: string): Promise<Buffer | undefined> {
-  const id = await c.client.solve({ definition: marshal(state, { platform: c.platform }) });
+  // evaluate: a failed download must fail here, with the engine's reason, not later as a missing file.
+  const id = await c.client.solve({ definition: marshal(state, { platform: c.platform }), evaluate: true });
   const st = await c.client.statFile(id, file);
   if (!st) return undefined;
   return c.client.readWholeFile(id, file, st.size);
@@ -78,7 +79,7 @@ async function fetchUrl(c: EnvironmentContext, state: State, url: string, file: 
 }
 
 /** The keyring: URLs through the engine's HTTP source, paths from the build context. */
-async function readKeyring(c: EnvironmentContext, inputs: ApkEnvInputs, tag: string): Promise<Keyring> {
+async function readKeyring(c: EnvironmentContext, inputs: ApkEnvInputs, tag: string, hint: string): Promise<Keyring> {
   const keyring: Keyring = {};
   const urls = inputs.keyring.filter(isUrl);
   const paths = inputs.keyring.filter((k) => !isUrl(k));
@@ -88,7 +89,7 @@ async function readKeyring(c: EnvironmentContext, inputs: ApkEnvInputs, tag: str
     }
   }
   const fromUrls = urls.map(async (url) => {
-    keyring[keyFileName(url)] = (await fetchUrl(c, keySource(url, tag), url, keyFileName(url))).toString("utf8");
+    keyring[keyFileName(url)] = (await fetchUrl(c, keySource(url, tag), url, keyFileName(url), hint)).toString("utf8");
   });
   const fromContext = (async () => {
     if (paths.length === 0) return;
@@ -116,13 +117,18 @@ async function apkEnvironment(c: EnvironmentContext, inputs: ApkEnvInputs): Prom
   const unreachableHint = inputs.wolfiDefault
     ? `no repository is configured, so Wolfi's (${inputs.repositories[0]}) is used; list reachable ones in environment.contents.repositories or --build-arg MELANGE_REPOSITORIES, or set --build-arg MELANGE_BUILD_IMAGE=<image>`
     : "check that the repository is reachable from the build engine and has an index for this architecture";
-  const keyring = await readKeyring(c, inputs, tag);
   const indexes = inputs.repositories.map((repo) => ({ repo, url: indexUrl(repo, arch), state: indexSource(indexUrl(repo, arch), tag) }));
+  // Keys and indexes are fetched at once; the signatures are checked when both are here.
+  const keysRead = readKeyring(c, inputs, tag, unreachableHint);
+  const indexesRead = indexes.map((ix) => fetchUrl(c, ix.state, ix.url, "APKINDEX.tar.gz", unreachableHint));
+  keysRead.catch(() => {});
+  indexesRead.forEach((p) => p.catch(() => {}));
+  const keyring = await keysRead;
 
   // Index entries, first repository first (the resolver prefers the first for equal name+version).
   const read = await Promise.all(
-    indexes.map(async (ix) => {
-      const bytes = await fetchUrl(c, ix.state, ix.url, "APKINDEX.tar.gz", unreachableHint);
+    indexes.map(async (ix, i) => {
+      const bytes = await indexesRead[i];
       try {
         return readApkIndex(bytes, inputs.allowUntrusted ? undefined : keyring, ix.url).entries;
       } catch (e) {

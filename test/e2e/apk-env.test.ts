@@ -1,7 +1,11 @@
+import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cleanup, copyExample, dockerBuild, requireEngine, stepsRun, tempDir } from "./harness.js";
+import { readApkIndex } from "../../src/apk/index-archive.js";
+import { resolve } from "../../src/apk/resolve.js";
+import type { IndexEntry } from "../../src/apk/types.js";
 import { buildRepository, hostPackages, REPO_ARCH, serveRepository, testKey, writeIndex, type BuiltRepo, type PackageDef, type RepoServer } from "./repo.js";
 
 // Build environments installed from an APK repository inside the graph, through docker build: the tests make
@@ -166,6 +170,67 @@ describe("refusals the user sees", () => {
       expect(r.code).not.toBe(0);
       expect(r.log).toMatch(/cannot resolve the build environment \(\w+\): .*png-fix-itxt.*-> so:libz\.so\.1/);
       cleanup(ctx);
+    } finally {
+      await other.close();
+      cleanup(dir);
+    }
+  });
+
+  it("with no repository at all, says that Wolfi's default repository cannot be reached", () => {
+    const ctx = tempDir("mts-wolfi-");
+    writeFileSync(join(ctx, "melange.yaml"), "package:\n  name: w\n  version: '1'\n  epoch: 0\nenvironment:\n  contents:\n    packages: [busybox]\npipeline:\n  - runs: echo hi\n");
+    const r = dockerBuild({ context: ctx, target: TREE });
+    expect(r.code).not.toBe(0);
+    expect(r.log).toMatch(/cannot fetch https:\/\/packages\.wolfi\.dev\/os\//);
+    expect(r.log).toContain("no repository is configured, so Wolfi's (https://packages.wolfi.dev/os) is used");
+    cleanup(ctx);
+  });
+});
+
+describe("a real-size index", () => {
+  it("builds against a 48,000-entry index (read back in chunks, verified, resolved in the frontend)", async () => {
+    const dir = tempDir("mts-apkrepo-big-");
+    const small = await buildRepository(dir, key, hostPackages());
+    // 16,000 names x 3 versions of packages that are never installed, with dependencies and so: provides.
+    const filler: IndexEntry[] = [];
+    for (let n = 0; n < 16_000; n++) {
+      for (let v = 1; v <= 3; v++) {
+        const depends = n > 0 ? [...new Set([`filler${n >> 1}`, `filler${(n * 7919 + 13) % n}`, `so:libfiller${n % 500}.so.1`])] : [];
+        const provides = n < 500 ? [`so:libfiller${n}.so.1=${v}.0`] : [];
+        // Hashes as real indexes carry them (random-looking), so the index compresses like a real one.
+        const h = createHash("sha256").update(`filler${n}-${v}`).digest();
+        filler.push({ ...small.entries[0], name: `filler${n}`, version: `${v}.0-r0`, depends, provides, checksum: `Q1${h.subarray(0, 20).toString("base64")}`, dataHash: h.toString("hex") });
+      }
+    }
+    const entries = [...small.entries, ...filler];
+    writeIndex(dir, entries, key);
+    const indexBytes = readFileSync(join(dir, REPO_ARCH, "APKINDEX.tar.gz"));
+    expect(indexBytes.length).toBeGreaterThan(1 << 20); // more than one ReadFile chunk
+
+    // The frontend's own path, timed here (its stderr does not reach the client).
+    const t0 = performance.now();
+    const parsed = readApkIndex(indexBytes, { [small.keyFile]: key.publicPem }).entries;
+    const t1 = performance.now();
+    const got = resolve(parsed, ["busybox", "png-fix-itxt"], { arch: REPO_ARCH }).packages;
+    const t2 = performance.now();
+    expect(got.map((p) => p.name)).toEqual(["busybox", "glibc", "png-fix-itxt", "zlib"]);
+    const big = resolve(parsed, ["filler15999", "filler8000"], { arch: REPO_ARCH }).packages;
+    const t3 = performance.now();
+    expect(big.length).toBeGreaterThan(20);
+    console.log(
+      `apk-env: index ${entries.length} entries, ${(indexBytes.length / 1e6).toFixed(1)} MB: verify+parse ${(t1 - t0).toFixed(0)} ms, ` +
+        `resolve 4 packages ${(t2 - t1).toFixed(1)} ms, resolve ${big.length} packages ${(t3 - t2).toFixed(0)} ms`,
+    );
+
+    const other = await serveRepository(dir);
+    try {
+      const ctx = example(other.url, `${other.url}/${small.keyFile}`);
+      const started = performance.now();
+      const r = dockerBuild({ context: ctx, target: TREE });
+      expect(r.code, r.log).toBe(0);
+      console.log(`apk-env: build against the big index ${(performance.now() - started).toFixed(0)} ms`);
+      expect(r.log).toContain("[apk-env-demo] install 4 packages");
+      cleanup(ctx, r.out);
     } finally {
       await other.close();
       cleanup(dir);
