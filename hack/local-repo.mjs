@@ -107,7 +107,9 @@ const server = http.createServer((req, res) => {
   }
   if (rel.endsWith(".rsa")) return void res.writeHead(403).end(); // never serve the private key
   const etag = `"${crypto.createHash("sha256").update(body).digest("hex").slice(0, 32)}"`;
-  if ((req.headers["if-none-match"] ?? "").split(/\s*,\s*/).includes(etag)) return void res.writeHead(304, { ETag: etag }).end();
+  const fresh = (req.headers["if-none-match"] ?? "").split(/\s*,\s*/).includes(etag);
+  if (process.env.LOCAL_REPO_LOG) process.stderr.write(`local-repo: ${req.method} ${rel} ${fresh ? 304 : 200}\n`);
+  if (fresh) return void res.writeHead(304, { ETag: etag }).end();
   res.writeHead(200, { "Content-Length": body.length, ETag: etag });
   res.end(req.method === "HEAD" ? undefined : body);
 });
