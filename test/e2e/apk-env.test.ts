@@ -160,6 +160,22 @@ describe("refusals the user sees", () => {
     cleanup(ctx);
   });
 
+  it("refuses a truncated package", async () => {
+    const ctx = example(server.url, `${server.url}/${repo.keyFile}`);
+    const file = join(repoDir, REPO_ARCH, "zlib-1.2.13-r0.apk");
+    const whole = readFileSync(file);
+    try {
+      writeFileSync(file, whole.subarray(0, whole.length >> 1));
+      const r = dockerBuild({ context: ctx, target: TREE });
+      expect(r.code).not.toBe(0);
+      expect(r.log).toContain("zlib-1.2.13-r0.apk: data segment is damaged or truncated");
+      expect(r.log).not.toContain("internal error");
+    } finally {
+      writeFileSync(file, whole);
+    }
+    cleanup(ctx);
+  });
+
   it("an unsatisfiable package list shows the chain", async () => {
     const dir = tempDir("mts-apkrepo-nozlib-");
     const noZlib = await buildRepository(dir, key, hostPackages().filter((d) => d.spec.name !== "zlib"));
