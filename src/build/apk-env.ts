@@ -1,6 +1,7 @@
 import { UserError } from "../errors.js";
 import { FileActions, http, scratch, type Mount, type State } from "../llb/index.js";
 import type { IndexEntry } from "../apk/types.js";
+import { unsignedApkIndex } from "../apk/index-archive.js";
 import type { Keyring } from "../apk/sign.js";
 
 // The LLB side of an environment installed from APK repositories (melange's apko step, inside the graph):
@@ -112,8 +113,6 @@ export interface InstallOptions {
   tag: string;
   arch: string;
   toolsImage: State;
-  /** the index sources, one per repository, in repository order */
-  indexes: State[];
   /** the trusted keys (already read by the frontend), copied into the root's etc/apk/keys */
   keyring: Keyring;
   packages: ChosenPackage[];
@@ -136,23 +135,35 @@ export function keyringDir(keyring: Keyring): State {
 }
 
 /**
+ * The chosen packages' index entries (the frontend has checked the repositories' signatures), as a FileOp.
+ * Mounting these instead of the whole indexes keeps the install step's cache key to what it installs:
+ * a repository index that changes every hour (Wolfi's) does not rebuild an environment whose packages stayed.
+ */
+export function chosenEntries(packages: ChosenPackage[]): State {
+  const entries = sortedByName(packages).map((p) => p.entry);
+  return scratch().file(new FileActions().mkfile("/APKINDEX.tar.gz", 0o644, unsignedApkIndex(entries), { timestamp: new Date(0) }), {
+    customName: "[internal] index entries of the chosen packages",
+  });
+}
+
+function sortedByName(packages: ChosenPackage[]): ChosenPackage[] {
+  return [...packages].sort((a, b) => (a.entry.name < b.entry.name ? -1 : a.entry.name > b.entry.name ? 1 : 0));
+}
+
+/**
  * The environment root: one ExecOp on the tools image that installs the packages (each its own HTTP
- * source, pinned by URL and checked against the index's C: and the keyring by the installer) into an
- * empty mount, with no network. The mount's content is the root every build step runs in.
+ * source, pinned by URL and checked against its index entry's C: and the keyring by the installer) into
+ * an empty mount, with no network. The mount's content is the root every build step runs in.
  */
 export function installEnvironment(o: InstallOptions): State {
   if (o.packages.length === 0) throw new UserError("the build environment has no packages", undefined, "list packages in environment.contents.packages");
-  const sorted = [...o.packages].sort((a, b) => (a.entry.name < b.entry.name ? -1 : a.entry.name > b.entry.name ? 1 : 0));
-  const mounts: Mount[] = [];
-  const args = [...CLI, "install", "--root", ROOT_MOUNT, "--packages-dir", "/packages"];
+  const sorted = sortedByName(o.packages);
+  const mounts: Mount[] = [{ type: "bind", dest: "/index", source: chosenEntries(sorted), readonly: true }];
+  const args = [...CLI, "install", "--root", ROOT_MOUNT, "--packages-dir", "/packages", "--verified-index", "/index/APKINDEX.tar.gz"];
   if (Object.keys(o.keyring).length > 0) {
     mounts.push({ type: "bind", dest: "/keys", source: keyringDir(o.keyring), readonly: true });
     args.push("--keyring-dir", "/keys");
   }
-  o.indexes.forEach((index, i) => {
-    mounts.push({ type: "bind", dest: `/indexes/${i}`, source: index, readonly: true });
-    args.push("--index", `/indexes/${i}/APKINDEX.tar.gz`);
-  });
   for (const p of sorted) {
     const file = apkFile(p.entry);
     const source = http(packageUrl(p.repository, o.arch, p.entry), { filename: file, customName: `${o.tag} fetch ${file}` });

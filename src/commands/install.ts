@@ -11,12 +11,17 @@ import { installPackages, loadKeyring } from "../tools/install.js";
 import type { Command } from "./command.js";
 
 const usage = `usage: melange-ts install --root DIR --packages-dir DIR [--keyring-dir DIR] [--allow-untrusted]
-                          [--index APKINDEX.tar.gz]... [--world "pkg pkg"] [--repositories "url url"]
+                          [--index APKINDEX.tar.gz]... [--verified-index APKINDEX.tar.gz]...
+                          [--world "pkg pkg"] [--repositories "url url"]
 
 Installs every .apk under --packages-dir into --root as apko does (no scripts run): each package is
 checked against its index entry and its signature against the keys in --keyring-dir, then its files
 are unpacked and lib/apk/db/installed, etc/apk/{world,repositories,keys} are written. Adds the build
-user and group (1000), /home/build, /tmp (1777) and /var/cache/melange.`;
+user and group (1000), /home/build, /tmp (1777) and /var/cache/melange.
+
+--verified-index takes an index whose signature the caller has already checked (the frontend passes just
+the chosen packages' entries, so that unrelated changes to a repository do not change this step); it is
+read without a signature check, and the packages are still checked against it and the keyring.`;
 
 function listApks(dir: string): string[] {
   const out: string[] = [];
@@ -46,6 +51,7 @@ export const command: Command = {
         "keyring-dir": { type: "string" },
         "allow-untrusted": { type: "boolean", default: false },
         index: { type: "string", multiple: true, default: [] },
+        "verified-index": { type: "string", multiple: true, default: [] },
         "packages-dir": { type: "string" },
         world: { type: "string" },
         repositories: { type: "string" },
@@ -58,14 +64,18 @@ export const command: Command = {
     if (!untrusted && !keyDir) throw new UserError("install: --keyring-dir is required unless --allow-untrusted", undefined, usage);
     const keyring = keyDir ? loadKeyring(keyDir) : {};
     const index: IndexEntry[] = [];
-    for (const file of values.index ?? []) {
+    const indexFiles = [
+      ...(values.index ?? []).map((file) => ({ file, verified: false })),
+      ...(values["verified-index"] ?? []).map((file) => ({ file, verified: true })),
+    ];
+    for (const { file, verified } of indexFiles) {
       let bytes: Buffer;
       try {
         bytes = fs.readFileSync(file);
       } catch (e) {
         throw new UserError(`${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
       }
-      index.push(...readApkIndex(bytes, untrusted ? undefined : keyring, file).entries);
+      index.push(...readApkIndex(bytes, untrusted || verified ? undefined : keyring, file).entries);
     }
     const packages = listApks(values["packages-dir"]).map((file) => ({ file: path.basename(file), bytes: fs.readFileSync(file) }));
     if (packages.length === 0) throw new UserError(`install: no .apk files in ${values["packages-dir"]}`);

@@ -163,7 +163,6 @@ async function apkEnvironment(c: EnvironmentContext, inputs: ApkEnvInputs): Prom
     tag,
     arch,
     toolsImage: c.toolsImage,
-    indexes: indexes.map((ix) => ix.state),
     keyring,
     packages: chosen,
     world: inputs.packages,

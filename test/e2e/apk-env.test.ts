@@ -74,10 +74,17 @@ describe("examples/apk-env from a local APK repository", () => {
     cleanup(ctx, r.out, again.out);
   });
 
-  it("rebuilds the environment and what follows when a package in the repository changes", async () => {
+  it("keeps the environment cached when only other packages change, and rebuilds it and what follows when one of its packages changes", async () => {
     const ctx = example(server.url, `${server.url}/${repo.keyFile}`);
     const first = dockerBuild({ context: ctx, target: TREE });
     expect(first.code, first.log).toBe(0);
+    // An unrelated package added to the repository: a new index, but the same environment, so nothing reruns.
+    const extra: PackageDef = { spec: { ...hostPackages()[0].spec, name: "unrelated", version: "1.0" }, files: { "usr/share/unrelated": { text: "x\n" } } };
+    await buildRepository(repoDir, key, [...hostPackages(), extra]);
+    const same = dockerBuild({ context: ctx, target: TREE });
+    expect(same.code, same.log).toBe(0);
+    expect(stepsRun(same.log).filter((s) => s.includes("install 4 packages") || /\[apk-env-demo \d/.test(s))).toEqual([]);
+    cleanup(same.out);
     // A new zlib release (new content, new version, new index).
     const changed = withPackage(hostPackages(), "zlib", (d) => ({
       spec: { ...d.spec, version: "1.2.14" },

@@ -9,10 +9,10 @@ import {
   repositoryBase,
   WOLFI_KEY,
   WOLFI_REPOSITORY,
-  indexSource,
   type ChosenPackage,
 } from "../../../src/build/apk-env.js";
 import type { IndexEntry } from "../../../src/apk/types.js";
+import { readApkIndex } from "../../../src/apk/index-archive.js";
 
 function entry(name: string, version: string): IndexEntry {
   return {
@@ -106,7 +106,6 @@ function installGraph(packages: ChosenPackage[], opts: { allowUntrusted?: boolea
     tag: "[demo]",
     arch: "x86_64",
     toolsImage: image("melange-ts/frontend"),
-    indexes: [indexSource("https://a.example/os/x86_64/APKINDEX.tar.gz", "[demo]"), indexSource("https://b.example/x86_64/APKINDEX.tar.gz", "[demo]")],
     keyring: opts.keys ?? { "a.rsa.pub": "PEM-A" },
     packages,
     world: ["make", "busybox"],
@@ -132,11 +131,11 @@ describe("installEnvironment", () => {
     const { meta, mounts } = g.exec.exec;
     expect(meta.args.slice(0, 3)).toEqual(["/usr/bin/node", "/app/melange-ts.mjs", "install"]);
     expect(meta.args).toContain("--keyring-dir");
-    expect(meta.args.filter((a) => a.startsWith("/indexes/"))).toEqual(["/indexes/0/APKINDEX.tar.gz", "/indexes/1/APKINDEX.tar.gz"]);
+    expect(meta.args[meta.args.indexOf("--verified-index") + 1]).toBe("/index/APKINDEX.tar.gz");
     expect(meta.args[meta.args.indexOf("--world") + 1]).toBe("busybox make");
     expect(meta.args).not.toContain("--allow-untrusted");
     expect(g.exec.exec.network).toBe(2); // NetMode NONE
-    expect(mounts.map((m) => m.dest)).toEqual(["/", "/indexes/0", "/indexes/1", "/keys", "/packages/busybox", "/packages/make", "/root-out"]);
+    expect(mounts.map((m) => m.dest)).toEqual(["/", "/index", "/keys", "/packages/busybox", "/packages/make", "/root-out"]);
     for (const m of mounts.filter((m) => m.dest !== "/" && m.dest !== "/root-out")) expect(m.readonly).toBe(true);
 
     // The package mounts come from HTTP sources pinned by URL in the package's own repository, no checksum.
@@ -144,6 +143,14 @@ describe("installEnvironment", () => {
     const apk = sources.filter((s) => s!.identifier.endsWith(".apk"));
     expect(apk.map((s) => s!.identifier).sort()).toEqual(["https://a.example/os/x86_64/busybox-1.36.1-r2.apk", "https://b.example/x86_64/make-4.4-r0.apk"]);
     for (const s of apk) expect(s!.attrs?.["http.checksum"]).toBeUndefined();
+  });
+
+  it("mounts only the chosen packages' index entries (readable by readApkIndex), so unrelated index changes do not matter", () => {
+    const file = installGraph(chosen).json.ops.map((o) => (o.op as { file?: { actions: { mkfile?: { path: string; data: { base64: string } | string } }[] } }).file).find((f) => f?.actions[0]?.mkfile?.path === "/APKINDEX.tar.gz");
+    const data = file!.actions[0].mkfile!.data;
+    const bytes = typeof data === "string" ? Buffer.from(data) : Buffer.from(data.base64, "base64");
+    const entries = readApkIndex(bytes).entries;
+    expect(entries.map((e) => `${e.name}-${e.version}:${e.checksum}`)).toEqual(["busybox-1.36.1-r2:Q1xxxx", "make-4.4-r0:Q1xxxx"]);
   });
 
   it("is deterministic and changes with the chosen packages", () => {
