@@ -18,6 +18,13 @@ secret=(--secret id=melange.rsa,src="$ROOT/melange.rsa")
 id=$($DOCKER image inspect --format '{{.Id}}' melange-ts/frontend:latest)
 frontend=melange-ts/frontend:${id:7:16}
 
+# examples/apk-env installs its environment from an APK repository: a local one, made from this machine's
+# Debian binaries and served on 127.0.0.1:18765 while the demo runs.
+repo_out=$(mktemp)
+node hack/local-repo.mjs > "$repo_out" & repo_pid=$!
+trap 'kill $repo_pid 2>/dev/null || true; rm -f "$repo_out"' EXIT
+for _ in $(seq 300); do grep -q '^serving ' "$repo_out" && break; kill -0 $repo_pid || { log "the local repository failed"; exit 1; }; sleep 0.2; done
+
 mkdir -p packages
 for yaml in examples/*/melange.yaml; do
   dir=$(dirname "$yaml")
@@ -26,9 +33,11 @@ for yaml in examples/*/melange.yaml; do
     # Examples that need more than a docker build (a local server, another build image) bring their own script.
     bash "$dir/build.sh" "$ROOT/packages"
   else
+    # Files that list environment.contents get their environment from APK repositories; the others run on busybox.
+    image=(--build-arg MELANGE_BUILD_IMAGE=melange-ts/busybox)
+    grep -q '^  contents:' "$yaml" && image=()
     (cd "$dir" && $DOCKER build --progress=plain --build-arg BUILDKIT_SYNTAX="$frontend" \
-      --build-arg MELANGE_BUILD_IMAGE=melange-ts/busybox "${secret[@]}" \
-      -f melange.yaml -o "type=local,dest=$ROOT/packages" .)
+      "${image[@]}" "${secret[@]}" -f melange.yaml -o "type=local,dest=$ROOT/packages" .)
   fi
 done
 # Each build writes its own APKINDEX; one index over everything built is what a repository needs.
