@@ -2,7 +2,7 @@
 // Optional fields are omitted when empty or zero; T: (description) is always written.
 
 import { UserError } from "../errors.js";
-import type { IndexEntry } from "./types.js";
+import { emptyPackageInfo, type IndexEntry } from "./types.js";
 
 /** One record's lines (without the blank separator line). */
 export function formatIndexRecord(e: IndexEntry): string[] {
@@ -36,27 +36,7 @@ export function formatApkIndexText(entries: IndexEntry[]): string {
 }
 
 function emptyEntry(): IndexEntry {
-  return {
-    name: "",
-    version: "",
-    arch: "",
-    installedSize: 0,
-    origin: "",
-    description: "",
-    url: "",
-    commit: "",
-    maintainer: "",
-    buildDate: 0,
-    licenses: [],
-    depends: [],
-    provides: [],
-    replaces: [],
-    installIf: [],
-    triggers: [],
-    dataHash: "",
-    checksum: "",
-    size: 0,
-  };
+  return { ...emptyPackageInfo(), checksum: "", size: 0 };
 }
 
 function num(v: string, key: string, line: number): number {

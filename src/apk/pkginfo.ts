@@ -2,7 +2,7 @@
 // (empty url/commit still emitted, maintainer/builddate/priorities only when set) so apk-tools,
 // apko and melange read it the same way.
 
-import type { PackageInfo } from "./types.js";
+import { emptyPackageInfo, type PackageInfo } from "./types.js";
 import { UserError } from "../errors.js";
 
 /** The text of .PKGINFO for `info`. */
@@ -40,25 +40,7 @@ function intField(key: string, v: string, where: string): number {
 
 /** Parse .PKGINFO text. Unknown keys are ignored (apk-tools adds some we do not use). */
 export function parsePkgInfo(text: string, where = ".PKGINFO"): PackageInfo {
-  const info: PackageInfo = {
-    name: "",
-    version: "",
-    arch: "",
-    installedSize: 0,
-    origin: "",
-    description: "",
-    url: "",
-    commit: "",
-    maintainer: "",
-    buildDate: 0,
-    licenses: [],
-    depends: [],
-    provides: [],
-    replaces: [],
-    installIf: [],
-    triggers: [],
-    dataHash: "",
-  };
+  const info: PackageInfo = emptyPackageInfo();
   for (const raw of text.split("\n")) {
     const line = raw.replace(/\r$/, "");
     if (line === "" || line.startsWith("#")) continue;

@@ -35,3 +35,26 @@ export interface IndexEntry extends PackageInfo {
   /** size of the .apk file */
   size: number;
 }
+
+/** A PackageInfo with every field empty: the start for parsers, which fill in what they find. */
+export function emptyPackageInfo(): PackageInfo {
+  return {
+    name: "",
+    version: "",
+    arch: "",
+    installedSize: 0,
+    origin: "",
+    description: "",
+    url: "",
+    commit: "",
+    maintainer: "",
+    buildDate: 0,
+    licenses: [],
+    depends: [],
+    provides: [],
+    replaces: [],
+    installIf: [],
+    triggers: [],
+    dataHash: "",
+  };
+}
