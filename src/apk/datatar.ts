@@ -75,6 +75,30 @@ function readExactly(fd: number, node: TreeNode, pos: number, len: number): Buff
 }
 
 /**
+ * xattrs belong to an inode, not a path: every path of a hardlinked file carries the xattrs given for
+ * any of its paths (apk sets them when it writes the first path and records them for each path, so
+ * `apk audit` agrees with the disk). A path that is not in the tree is an error, never silently dropped.
+ */
+function xattrsByInode(nodes: TreeNode[], xattrs: Record<string, Record<string, Buffer>>): Map<string, Record<string, Buffer>> {
+  const byInode = new Map<string, Record<string, Buffer>>();
+  const byPath = new Map(nodes.map((n) => [n.rel, n]));
+  for (const [p, attrs] of Object.entries(xattrs)) {
+    const node = byPath.get(p);
+    if (!node) throw new UserError(`xattrs for ${p}: no such path in the package tree`);
+    if (node.kind !== "file" || node.nlink < 2) continue;
+    const merged = byInode.get(node.inode) ?? {};
+    for (const [k, v] of Object.entries(attrs)) {
+      if (merged[k] !== undefined && !merged[k].equals(v)) {
+        throw new UserError(`xattr ${k} of ${p}: a different value is given for another hardlink to the same file`);
+      }
+      merged[k] = v;
+    }
+    byInode.set(node.inode, merged);
+  }
+  return byInode;
+}
+
+/**
  * Write the tar of `nodes` (from walkTree) to `sink`, ending with the end-of-archive blocks.
  * Returns the installed size.
  */
@@ -85,6 +109,7 @@ export async function writeDataTar(
 ): Promise<{ installedSize: number }> {
   const out = new Coalescer(sink);
   const firstPath = new Map<string, string>();
+  const inodeXattrs = xattrsByInode(nodes, opts.xattrs ?? {});
   let installedSize = 0;
   for (const node of nodes) {
     const base: Omit<TarEntry, "type" | "size"> = {
@@ -96,7 +121,7 @@ export async function writeDataTar(
       gname: ownerName(owner(node.gid)),
       mtime: opts.mtime,
     };
-    const xattrs: [string, string][] = Object.entries(opts.xattrs?.[node.rel] ?? {})
+    const xattrs: [string, string][] = Object.entries(inodeXattrs.get(node.inode) ?? opts.xattrs?.[node.rel] ?? {})
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
       .map(([k, v]) => [`SCHILY.xattr.${k}`, v.toString("latin1")]);
     if (node.kind === "dir") {

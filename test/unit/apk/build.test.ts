@@ -194,6 +194,26 @@ describe("buildApk", () => {
     const e = readTar(zlib.gunzipSync(splitApk(bytes).data)).find((x) => x.name === "usr/bin/ping")!;
     expect(Buffer.from(e.pax["SCHILY.xattr.security.capability"], "latin1").equals(cap)).toBe(true);
   });
+
+  it("gives every path of a hardlinked file the xattrs set on any of its paths (apk audit agrees with the disk)", async () => {
+    const tree = tempDir();
+    writeFile(tree, "usr/bin/ping", "x", 0o755);
+    fs.linkSync(path.join(tree, "usr/bin/ping"), path.join(tree, "usr/bin/ping6"));
+    // Set on the second path only: the first path (the one that holds the data) must still carry it.
+    const { bytes } = await buildApk(spec({ xattrs: { "/usr/bin/ping6": { "user.k": Buffer.from("v").toString("base64") } } }), tree);
+    const entries = readTar(zlib.gunzipSync(splitApk(bytes).data));
+    const by = Object.fromEntries(entries.map((x) => [x.name, x]));
+    expect(by["usr/bin/ping"].typeflag).toBe("0");
+    expect(by["usr/bin/ping6"].typeflag).toBe("1");
+    expect(by["usr/bin/ping"].pax["SCHILY.xattr.user.k"]).toBe("v");
+    expect(by["usr/bin/ping6"].pax["SCHILY.xattr.user.k"]).toBe("v");
+  });
+
+  it("refuses xattrs for a path that is not in the tree", async () => {
+    const tree = tempDir();
+    writeFile(tree, "usr/bin/ping", "x", 0o755);
+    await expect(buildApk(spec({ xattrs: { "/usr/bin/pong": { "user.k": "dg==" } } }), tree)).rejects.toThrow(/usr\/bin\/pong: no such path/);
+  });
 });
 
 describe("verifyApk", () => {
