@@ -169,7 +169,8 @@ function checkPackage(file: string, bytes: Buffer, opts: InstallOptions, byId: M
     if (indexed.checksum !== checksum) {
       throw new UserError(`${file}: control checksum ${checksum} does not match the index entry (${indexed.checksum})`);
     }
-    entry = indexed;
+    // APKINDEX records carry no replaces (r:); the package's own .PKGINFO does, and file ownership needs them.
+    entry = { ...indexed, replaces: info.replaces, replacesPriority: info.replacesPriority };
   }
   if (!opts.allowUntrusted) {
     verifyApk(bytes, opts.keyring, file);
@@ -204,7 +205,9 @@ export function installPackages(opts: InstallOptions): InstallResult {
   const ordered = dependencyOrder(checked);
 
   // Which package owns each non-directory path, to detect conflicts apk would refuse.
-  const owners = new Map<string, { entry: IndexEntry; checksum?: string }>();
+  // The owner's file list is kept so that a replaced file moves to its new owner in the installed db (as apk
+  // records it): otherwise removing the replaced package later would delete the replacing one's file.
+  const owners = new Map<string, { entry: IndexEntry; checksum?: string; files: InstalledFile[] }>();
   const dirs = new Map<string, PendingDir>();
   const records: InstalledPackage[] = [];
   let newest = 0;
@@ -230,7 +233,7 @@ export function installPackages(opts: InstallOptions): InstallResult {
       if (type === "symlink" && !checksum) checksum = q1Sha1(e.linkname);
       if (type === "hardlink" && !checksum) checksum = checksums.get(pathComponents(e.linkname, file).join("/"));
       if (checksum) checksums.set(rel, checksum);
-      files.push({ path: rel, type, mode, uid: e.uid, gid: e.gid, ...(checksum ? { checksum } : {}) });
+      const record: InstalledFile = { path: rel, type, mode, uid: e.uid, gid: e.gid, ...(checksum ? { checksum } : {}) };
 
       const { dir, base } = root.parentOf(parts, 0);
       const host = path.join(dir, base);
@@ -248,18 +251,22 @@ export function installPackages(opts: InstallOptions): InstallResult {
         if (st && !st.isDirectory()) fs.unlinkSync(host);
         if (!st || !st.isDirectory()) fs.mkdirSync(host, { mode: 0o755 });
         dirs.set(host, { host, mode, uid: e.uid, gid: e.gid, mtime: e.mtime });
+        files.push(record);
         continue;
       }
 
       const previous = owners.get(host);
       if (previous && previous.entry.name !== entry.name) {
         const same = previous.checksum !== undefined && previous.checksum === checksum;
-        if (previous.entry.replaces.includes(entry.name)) continue; // the earlier one wins
+        if (previous.entry.replaces.includes(entry.name)) continue; // the earlier one wins and keeps the file
         if (!same && !entry.replaces.includes(previous.entry.name)) {
           throw new UserError(`file conflict: /${rel} is in both ${previous.entry.name} and ${entry.name}`, undefined, `one of them must list the other in "replaces"`);
         }
+        const i = previous.files.findIndex((f) => f.path === rel);
+        if (i >= 0) previous.files.splice(i, 1);
       }
-      owners.set(host, { entry, checksum });
+      files.push(record);
+      owners.set(host, { entry, checksum, files });
       clearForNonDir(host, file);
       if (type === "file") {
         fs.writeFileSync(host, e.data, { mode: 0o600 });

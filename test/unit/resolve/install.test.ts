@@ -227,6 +227,24 @@ describe("installPackages", () => {
     expect(() => run("conflict", two)).toThrow(/file conflict: \/same is in both one and two/);
     run("replaced", twoReplaces);
     expect(fs.readFileSync(path.join(tmp, "replaced/same"), "utf8")).toBe("2");
+    // The db lists the file under its new owner only (as apk does), so removing `one` later keeps it.
+    const db = fs.readFileSync(path.join(tmp, "replaced/lib/apk/db/installed"), "utf8");
+    const section = (n: string) => db.split("\n\n").find((r) => r.includes(`\nP:${n}\n`)) ?? "";
+    expect(section("one")).not.toContain("R:same");
+    expect(section("two")).toContain("R:same");
+  });
+
+  it("takes replaces from .PKGINFO when checking against an index (APKINDEX records have no r:)", () => {
+    const one = handMadeApk([{ name: "same", content: "1" }], "one");
+    const two = handMadeApk([{ name: "same", content: "2" }], "two", ["one"]);
+    const entry = (name: string, bytes: Buffer): IndexEntry => {
+      const control = bytes.subarray(0, bytes.indexOf(Buffer.from([0x1f, 0x8b]), 2));
+      const checksum = "Q1" + crypto.createHash("sha1").update(control).digest("base64");
+      return { name, version: "1-r0", arch: "x86_64", installedSize: 1, origin: name, description: "", url: "", commit: "", maintainer: "", buildDate: SDE, licenses: [], depends: [], provides: [], replaces: [], installIf: [], triggers: [], dataHash: "", checksum, size: bytes.length };
+    };
+    const root = path.join(tmp, "indexed-replaces");
+    installPackages({ root, keyring: {}, allowUntrusted: true, index: [entry("one", one), entry("two", two)], packages: [{ file: "one.apk", bytes: one }, { file: "two.apk", bytes: two }] });
+    expect(fs.readFileSync(path.join(root, "same"), "utf8")).toBe("2");
   });
 });
 
