@@ -142,7 +142,10 @@ export function mergeDependencies(
   let genProvides = spec.options.noProvides ? [] : generated.provides;
   if (spec.options.noCommands) genProvides = genProvides.filter((p) => !p.startsWith("cmd:"));
   const genDepends = spec.options.noDepends ? [] : generated.depends;
-  const provides = sortedUnique([...spec.dependencies.provides, ...genProvides]);
+  // A name the YAML provides explicitly is not provided again by detection: apk refuses a package that provides
+  // one name at two versions (e.g. `cmd:sh=1` written and `cmd:sh=1-r0` detected).
+  const explicit = new Set(spec.dependencies.provides.map(dependencyName));
+  const provides = sortedUnique([...spec.dependencies.provides, ...genProvides.filter((p) => !explicit.has(dependencyName(p)))]);
   const provided = new Set([spec.name, ...provides.map(dependencyName)]);
   // Only generated depends are dropped when the package satisfies them itself; YAML deps are kept as written.
   const depends = sortedUnique([...spec.dependencies.runtime, ...genDepends.filter((d) => !provided.has(dependencyName(d)))]);

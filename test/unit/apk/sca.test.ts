@@ -74,6 +74,9 @@ describe("dependency detection", () => {
     expect(noCmd.provides).toContain("so:libfoo.so.1=1");
     const none = mergeDependencies({ ...s, options: { noProvides: true, noDepends: true, noCommands: false } }, g);
     expect(none).toEqual({ depends: ["busybox", "zlib"], provides: ["foo-compat=1"] });
+    // A name written in the YAML is not provided a second time, at another version, by detection.
+    const both = mergeDependencies(spec({ name: "foo", dependencies: { provides: ["cmd:tool=1"] } }), g);
+    expect(both.provides.filter((p) => p.startsWith("cmd:tool"))).toEqual(["cmd:tool=1"]);
   });
 
   it("parses shebangs and pkg-config requirements", () => {
