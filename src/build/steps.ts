@@ -1,7 +1,7 @@
 import { http, type Mount, type State } from "../llb/index.js";
 import type { CompiledBuild, CompiledPackage, CompiledStep } from "../compile/types.js";
 import { stepScript } from "./script.js";
-import { BUILD_GID, BUILD_UID, buildUserDir, CACHE_DIR, DEFAULT_PATH, HOME } from "./workspace.js";
+import { cacheSeed, CACHE_DIR, DEFAULT_PATH, HOME, runAsIds } from "./workspace.js";
 
 // One ExecOp per step that has `runs`, chained on one root: the main package's steps, then each
 // subpackage's, in order. Each is its own cache entry, named for the progress display: `[hello 2/5] build`.
@@ -76,17 +76,15 @@ export function stepEnv(build: CompiledBuild, step: CompiledStep, o: StepOptions
   };
 }
 
-function stepUser(build: CompiledBuild): string {
-  return build.environment.runAs ?? `${BUILD_UID}:${BUILD_GID}`;
-}
 
 export function runSteps(root: State, build: CompiledBuild, o: StepOptions): State {
   const all = [build.main, ...build.subpackages].flatMap(flattenSteps);
-  const cacheSeed = buildUserDir();
+  const ids = runAsIds(build);
+  const seed = cacheSeed(ids);
   let state = root;
   all.forEach((s, i) => {
     const mounts: Mount[] = [
-      { type: "cache", dest: CACHE_DIR, id: "melange-ts-cache", sharing: "shared", source: cacheSeed, selector: "/cache" },
+      { type: "cache", dest: CACHE_DIR, id: "melange-ts-cache", sharing: "shared", source: seed, selector: "/cache" },
     ];
     for (const f of s.fetches) {
       const name = `sha256:${f.sha256}`;
@@ -104,7 +102,7 @@ export function runSteps(root: State, build: CompiledBuild, o: StepOptions): Sta
         args: ["/bin/sh", "-c", stepScript(s.step.workdir || HOME, s.step.runs!)],
         env: stepEnv(build, s.step, o),
         cwd: HOME,
-        user: stepUser(build),
+        user: `${ids.uid}:${ids.gid}`,
         mounts,
         customName: `[${s.pkg} ${i + 1}/${all.length}] ${s.label}`,
       })

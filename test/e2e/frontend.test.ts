@@ -72,6 +72,35 @@ pipeline:
   });
 });
 
+describe("accounts", () => {
+  it("creates environment.accounts users and runs steps as run-as", () => {
+    const ctx = project(`package:
+  name: accounts
+  version: "1"
+  epoch: 0
+environment:
+  accounts:
+    run-as: nonroot
+    groups:
+      - groupname: nonroot
+        gid: 65532
+    users:
+      - username: nonroot
+        uid: 65532
+        gid: 65532
+pipeline:
+  - runs: |
+      id -un > "\${{targets.destdir}}/whoami" 2>/dev/null || id -u > "\${{targets.destdir}}/whoami"
+      grep '^build:' /etc/passwd > "\${{targets.destdir}}/build-user"
+`);
+    const r = dockerBuild({ context: ctx, buildArgs: IMAGE, target: TREE });
+    expect(r.code, r.log).toBe(0);
+    expect(readFileSync(join(r.out, "accounts/whoami"), "utf8")).toBe("nonroot\n");
+    expect(readFileSync(join(r.out, "accounts/build-user"), "utf8")).toBe("build:x:1000:1000:build:/home/build:/bin/sh\n");
+    cleanup(ctx);
+  });
+});
+
 describe("failures the user sees", () => {
   it("a failing step fails the build and the output names that step", () => {
     const ctx = project(`package:

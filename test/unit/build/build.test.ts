@@ -160,3 +160,22 @@ describe("capabilities and platforms", () => {
     expect(ociPlatform("aarch64")).toEqual({ os: "linux", architecture: "arm64" });
   });
 });
+
+describe("accounts", () => {
+  const withAccounts = (accounts: string) =>
+    compiled(`package:\n  name: acc\n  version: "1"\n  epoch: 0\nenvironment:\n  accounts:\n${accounts}pipeline:\n  - runs: id\n`);
+
+  it("adds environment.accounts and the build user to the environment, leaving existing entries alone", async () => {
+    const { prepareScript } = await import("../../../src/build/workspace.js");
+    const script = prepareScript(withAccounts("    run-as: nonroot\n    groups:\n      - groupname: nonroot\n        gid: 65532\n        members: [nonroot]\n    users:\n      - username: nonroot\n        uid: 65532\n        gid: 65532\n"));
+    expect(script).toContain("grep -q '^nonroot:' /etc/group || echo 'nonroot:x:65532:nonroot' >> /etc/group");
+    expect(script).toContain("grep -q '^nonroot:' /etc/passwd || echo 'nonroot:x:65532:65532:nonroot:/home/nonroot:/bin/sh' >> /etc/passwd");
+    expect(script).toContain("grep -q '^build:' /etc/passwd || echo 'build:x:1000:1000:build:/home/build:/bin/sh' >> /etc/passwd");
+    expect(script).toContain("grep -q '^build:' /etc/group || echo 'build:x:1000:build' >> /etc/group");
+  });
+
+  it("refuses names that are not account names", async () => {
+    const { prepareScript } = await import("../../../src/build/workspace.js");
+    expect(() => prepareScript(withAccounts("    users:\n      - username: \"x'; rm -rf /\"\n        uid: 5\n"))).toThrow(/invalid user name/);
+  });
+});
