@@ -70,6 +70,8 @@ export function stepEnv(build: CompiledBuild, step: CompiledStep, o: StepOptions
     // Language build caches live in the persistent cache mount too.
     GOCACHE: build.environment.env.GOCACHE ?? `${CACHE_DIR}/go-build`,
     CCACHE_DIR: build.environment.env.CCACHE_DIR ?? `${CACHE_DIR}/ccache`,
+    // cargo keeps its registry and git checkouts under CARGO_HOME.
+    CARGO_HOME: build.environment.env.CARGO_HOME ?? `${CACHE_DIR}/cargo`,
     SOURCE_DATE_EPOCH: String(o.sourceDateEpoch),
     PATH: DEFAULT_PATH,
     ...step.environment,

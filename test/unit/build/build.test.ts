@@ -97,6 +97,10 @@ describe("steps", () => {
     expect(install.meta.env).toContain("C=three");
     expect(install.meta.env).toContain("A=one");
     expect(install.meta.env).toContain("HOME=/home/build");
+    // The language caches live in the persistent cache mount.
+    for (const v of ["GOMODCACHE=/var/cache/melange/gomodcache", "GOCACHE=/var/cache/melange/go-build", "PIP_CACHE_DIR=/var/cache/melange/pip", "npm_config_cache=/var/cache/melange/npm", "CCACHE_DIR=/var/cache/melange/ccache", "CARGO_HOME=/var/cache/melange/cargo"]) {
+      expect(install.meta.env).toContain(v);
+    }
     expect(install.meta.args[2]).toContain("cd '/home/build/sub'");
     expect(install.mounts.find((m) => m.dest === "/var/cache/melange")?.cacheOpt?.ID).toBe("melange-ts-cache");
     // The fetch step reads the engine's download at the place the fetch pipeline looks first.
