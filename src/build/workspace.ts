@@ -109,7 +109,7 @@ export function prepareWorkspace(base: State, build: CompiledBuild, context: Sta
 
 /** A directory owned by the steps' user, to seed cache mounts (they are created root-owned otherwise). */
 export function cacheSeed(ids: { uid: number; gid: number }): State {
-  return scratch().file(mkdir("/cache", 0o755, { owner: { user: ids.uid, group: ids.gid } }));
+  return scratch().file(mkdir("/cache", 0o755, { owner: { user: ids.uid, group: ids.gid } }), { keepCacheOnNoCache: true });
 }
 
 export const DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";

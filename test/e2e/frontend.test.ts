@@ -153,6 +153,26 @@ pipeline:
 });
 
 describe("the cache", () => {
+  it("/var/cache/melange persists between builds, --no-cache included, and the build user can write it", () => {
+    const id = `c${process.pid}${Date.now()}`;
+    const ctx = project(`package:
+  name: cachemount
+  version: "1"
+  epoch: 0
+pipeline:
+  - runs: |
+      echo run >> /var/cache/melange/${id}
+      wc -l < /var/cache/melange/${id} | tr -d ' ' > "\${{targets.destdir}}/runs"
+`);
+    const first = dockerBuild({ context: ctx, buildArgs: IMAGE, target: TREE });
+    expect(first.code, first.log).toBe(0);
+    expect(readFileSync(join(first.out, "cachemount/runs"), "utf8")).toBe("1\n");
+    const second = dockerBuild({ context: ctx, buildArgs: IMAGE, target: TREE, noCache: true });
+    expect(second.code, second.log).toBe(0);
+    expect(readFileSync(join(second.out, "cachemount/runs"), "utf8")).toBe("2\n");
+    cleanup(ctx);
+  });
+
   it("a second identical build runs no step again, even with the output written into the context", () => {
     const ctx = copyExample("hello");
     const out = join(ctx, "packages");
