@@ -3,6 +3,7 @@ import { FileActions, http, scratch, type Mount, type State } from "../llb/index
 import type { IndexEntry } from "../apk/types.js";
 import { unsignedApkIndex } from "../apk/index-archive.js";
 import type { Keyring } from "../apk/sign.js";
+import { saltEnv } from "./salt.js";
 
 // The LLB side of an environment installed from APK repositories (melange's apko step, inside the graph):
 // which repositories, keys and packages (environment.contents plus the MELANGE_* build-args), the HTTP
@@ -120,6 +121,8 @@ export interface InstallOptions {
   world: string[];
   repositories: string[];
   allowUntrusted: boolean;
+  /** Set for --no-cache (see salt.ts). */
+  salt?: string;
 }
 
 const CLI = ["/usr/bin/node", "/app/melange-ts.mjs"];
@@ -176,7 +179,7 @@ export function installEnvironment(o: InstallOptions): State {
   return o.toolsImage
     .run({
       args,
-      env: { PATH },
+      env: { PATH, ...saltEnv(o.salt) },
       cwd: "/",
       user: "0:0",
       network: "none",

@@ -2,6 +2,7 @@ import { mkfile, scratch, type Mount, type State } from "../llb/index.js";
 import type { PackSpecInput } from "../apk/packspec.js";
 import { apkFileName } from "../apk/packspec.js";
 import { encodeCapabilities } from "../apk/capability.js";
+import { saltEnv } from "./salt.js";
 import type { CompiledBuild, CompiledPackage } from "../compile/types.js";
 
 // The package stage, inside the graph on our own image: one ExecOp per package (they run in parallel), then one
@@ -18,6 +19,8 @@ export interface PackageOptions {
   configText: string;
   /** maintainer = (melange's --namespace) */
   namespace: string;
+  /** Set for --no-cache (see salt.ts). */
+  salt?: string;
 }
 
 const CLI = ["/usr/bin/node", "/app/melange-ts.mjs"];
@@ -75,7 +78,7 @@ export function packageStage(build: CompiledBuild, melangeOut: State, o: Package
   const tag = `[${build.main.name}]`;
   const run = (name: string, args: string[], mounts: Mount[], ignoreCache = false) =>
     o.toolsImage
-      .run({ args: [...CLI, ...args], env: { PATH }, cwd: "/", user: "0:0", network: "none", mounts, customName: name, ignoreCache })
+      .run({ args: [...CLI, ...args], env: { PATH, ...saltEnv(o.salt) }, cwd: "/", user: "0:0", network: "none", mounts, customName: name, ignoreCache })
       .mount("/out");
 
   // Packaging: unsigned, one step per package, cached on that package's tree and spec.

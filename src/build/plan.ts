@@ -12,12 +12,14 @@ export interface PlanOptions {
   environment: State;
   context: State;
   sourceDateEpoch: number;
+  /** Set for --no-cache: a fresh value makes every step run again (see salt.ts). */
+  salt?: string;
 }
 
 /** The workspace after every step has run. */
 export function buildWorkspace(build: CompiledBuild, o: PlanOptions): State {
-  const ws = prepareWorkspace(o.environment, build, o.context, `[${build.main.name}]`);
-  return runSteps(ws, build, { sourceDateEpoch: o.sourceDateEpoch });
+  const ws = prepareWorkspace(o.environment, build, o.context, `[${build.main.name}]`, o.salt);
+  return runSteps(ws, build, { sourceDateEpoch: o.sourceDateEpoch, salt: o.salt });
 }
 
 /** melange-out/<pkg> for every package, as a tree of its own. */

@@ -1,6 +1,7 @@
 import { http, type Mount, type State } from "../llb/index.js";
 import type { CompiledBuild, CompiledPackage, CompiledStep } from "../compile/types.js";
 import { stepScript } from "./script.js";
+import { saltEnv } from "./salt.js";
 import { cacheSeed, CACHE_DIR, DEFAULT_PATH, HOME, runAsIds } from "./workspace.js";
 
 // One ExecOp per step that has `runs`, chained on one root: the main package's steps, then each
@@ -61,6 +62,7 @@ export function flattenSteps(pkg: CompiledPackage): ExecStep[] {
 
 export interface StepOptions {
   sourceDateEpoch: number;
+  salt?: string;
 }
 
 /** Variables every step sees, on top of the build environment: melange's PATH and SOURCE_DATE_EPOCH. */
@@ -75,6 +77,7 @@ export function stepEnv(build: CompiledBuild, step: CompiledStep, o: StepOptions
     SOURCE_DATE_EPOCH: String(o.sourceDateEpoch),
     PATH: DEFAULT_PATH,
     ...step.environment,
+    ...saltEnv(o.salt),
   };
 }
 

@@ -2,6 +2,7 @@ import { copy, local, mkdir, scratch, type State } from "../llb/index.js";
 import type { CompiledBuild } from "../compile/types.js";
 import { shellQuote } from "./script.js";
 import { UserError } from "../errors.js";
+import { saltEnv } from "./salt.js";
 
 // The workspace every step runs in, as melange lays it out: /home/build with the build context copied in,
 // melange-out/<pkg> for every package, /tmp, /var/cache/melange, and the build user (uid/gid 1000).
@@ -87,13 +88,13 @@ export function contextSource(o: ContextOptions): State {
   });
 }
 
-export function prepareWorkspace(base: State, build: CompiledBuild, context: State, tag: string): State {
+export function prepareWorkspace(base: State, build: CompiledBuild, context: State, tag: string, salt?: string): State {
   const prepared = base
     .run({
       args: ["/bin/sh", "-c", prepareScript(build)],
       cwd: "/",
       user: "0:0",
-      env: { PATH: DEFAULT_PATH },
+      env: { PATH: DEFAULT_PATH, ...saltEnv(salt) },
       customName: `${tag} prepare workspace`,
     })
     .root();
@@ -109,7 +110,7 @@ export function prepareWorkspace(base: State, build: CompiledBuild, context: Sta
 
 /** A directory owned by the steps' user, to seed cache mounts (they are created root-owned otherwise). */
 export function cacheSeed(ids: { uid: number; gid: number }): State {
-  return scratch().file(mkdir("/cache", 0o755, { owner: { user: ids.uid, group: ids.gid } }), { keepCacheOnNoCache: true });
+  return scratch().file(mkdir("/cache", 0o755, { owner: { user: ids.uid, group: ids.gid } }));
 }
 
 export const DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";

@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { UserError } from "../errors.js";
 import { compile } from "../compile/compile.js";
 import { loadBuiltinPipelines, pipelineLoader } from "../compile/pipeline-loader.js";
@@ -77,7 +78,9 @@ export async function runBuild(client: BridgeClient, opts: FrontendOpts, started
   const toolsImage = image(opts.buildArgs.MELANGE_TOOLS_IMAGE || opts.source || "melange-ts/frontend", {
     customName: `[${compiled.main.name}] tools image`,
   });
-  const environment = await buildEnvironment({ client, opts, build: compiled, platform, toolsImage });
+  // --no-cache: a fresh salt in every step's environment rather than ignore_cache (see src/build/salt.ts).
+  const salt = opts.noCache ? randomUUID() : undefined;
+  const environment = await buildEnvironment({ client, opts, build: compiled, platform, toolsImage, salt });
   // `--target melange-out` returns the raw trees; the default is signed .apk files and APKINDEX.
   const target = opts.raw.target || "packages";
   if (target !== "packages" && target !== "melange-out") {
@@ -92,8 +95,9 @@ export async function runBuild(client: BridgeClient, opts: FrontendOpts, started
     sourceDateEpoch: sde,
     configText: configBytes.toString("utf8"),
     namespace: opts.buildArgs.MELANGE_NAMESPACE || "unknown",
+    salt,
   });
-  const def = marshal(result, { platform, ignoreCache: opts.noCache });
+  const def = marshal(result, { platform });
   // An engine without a feature the graph uses would fail somewhere in the middle; say it up front.
   // (An empty list means a very old engine that does not report caps: let it try.)
   const missing = pong.llbCaps.size ? usedCaps(def).filter((c) => !pong.llbCaps.has(c)) : [];

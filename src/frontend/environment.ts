@@ -33,6 +33,8 @@ export interface EnvironmentContext {
   platform: OciPlatform;
   /** Our own image, to run the installer on. */
   toolsImage: State;
+  /** Set for --no-cache (see src/build/salt.ts). */
+  salt?: string;
 }
 
 const TRUST_HINT =
@@ -168,5 +170,6 @@ async function apkEnvironment(c: EnvironmentContext, inputs: ApkEnvInputs): Prom
     world: inputs.packages,
     repositories: inputs.repositories,
     allowUntrusted: inputs.allowUntrusted,
+    salt: c.salt,
   });
 }

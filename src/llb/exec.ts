@@ -96,7 +96,7 @@ class ExecVertex implements Vertex {
     private readonly opts: RunOptions,
   ) {
     if (opts.args.length === 0) throw new Error("run: args must not be empty");
-    this.options = { customName: opts.customName, ignoreCache: opts.ignoreCache, keepCacheOnNoCache: opts.keepCacheOnNoCache };
+    this.options = { customName: opts.customName, ignoreCache: opts.ignoreCache };
     const all: Mount[] = [{ type: "bind", dest: "/", source: base }, ...(opts.mounts ?? [])];
     let sshCount = 0;
     const withDest = all.map((m) => ({

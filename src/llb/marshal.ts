@@ -80,7 +80,7 @@ export function marshal(state: State, opts: MarshalOptions = {}): MarshalResult 
 
 function vertexMetadata(v: Vertex, caps: string[], ignoreCache = false): OpMetadata {
   const md: OpMetadata = { caps: Object.fromEntries(caps.map((c) => [c, true])) };
-  if (v.options.ignoreCache || (ignoreCache && !v.options.keepCacheOnNoCache)) md.ignore_cache = true;
+  if (v.options.ignoreCache || ignoreCache) md.ignore_cache = true;
   if (v.options.customName) md.description = { "llb.customname": v.options.customName };
   return md;
 }

@@ -17,9 +17,6 @@ export interface OpOptions {
   customName?: string;
   /** Never reuse a cached result of this op (OpMetadata.ignore_cache). */
   ignoreCache?: boolean;
-  /** Keep using the cache for this op even when marshal is asked to ignore it everywhere (e.g. the seed of a
-   *  cache mount: BuildKit keys a cache mount by its seed, so a new seed would empty the persistent cache). */
-  keepCacheOnNoCache?: boolean;
 }
 
 /** What a vertex needs while it is being marshalled: digests of already-marshalled inputs. */

@@ -183,3 +183,19 @@ describe("accounts", () => {
     expect(() => prepareScript(withAccounts("    users:\n      - username: \"x'; rm -rf /\"\n        uid: 5\n"))).toThrow(/invalid user name/);
   });
 });
+
+describe("--no-cache", () => {
+  it("salts every exec (new digests) instead of ignore_cache, leaving the cache mount's seed alone", () => {
+    const build = compiled();
+    const mk = (salt?: string) =>
+      marshal(buildWorkspace(build, { environment: image("b"), context: local("context", { sessionId: "s" }), sourceDateEpoch: 0, salt }));
+    const plain = definitionToJSON(mk());
+    const salted = definitionToJSON(mk("abc"));
+    expect(salted.digest).not.toBe(plain.digest);
+    expect(salted.ops.some((o) => o.metadata?.ignore_cache)).toBe(false);
+    const steps = execs(mk("abc")).filter((e) => /\d+\/\d+\]/.test(e.name));
+    for (const s of steps) expect(s.meta.env).toContain("MELANGE_TS_NO_CACHE=abc");
+    const seed = (d: typeof plain) => d.ops.find((o) => JSON.stringify(o.op).includes('"/cache"') && JSON.stringify(o.op).includes("mkdir"))?.digest;
+    expect(seed(salted)).toBe(seed(plain));
+  });
+});

@@ -403,15 +403,3 @@ describe("definition assembly", () => {
   });
 });
 
-describe("marshal with ignoreCache (docker build --no-cache)", () => {
-  it("marks every op ignore_cache except those that keep their cache", async () => {
-    const { image, scratch, mkdir, marshal, definitionToJSON } = await import("../../../src/llb/index.js");
-    const seed = scratch().file(mkdir("/cache", 0o755), { keepCacheOnNoCache: true, customName: "seed" });
-    const st = image("busybox").run({ args: ["true"], customName: "step", mounts: [{ type: "cache", dest: "/c", id: "x", source: seed, selector: "/cache" }] }).root();
-    const ops = definitionToJSON(marshal(st, { ignoreCache: true })).ops;
-    const by = (n: string) => ops.find((o) => o.metadata?.description?.["llb.customname"] === n);
-    expect(by("step")?.metadata?.ignore_cache).toBe(true);
-    expect(by("seed")?.metadata?.ignore_cache).toBeUndefined();
-    expect(definitionToJSON(marshal(st)).ops.some((o) => o.metadata?.ignore_cache)).toBe(false);
-  });
-});
