@@ -11,7 +11,8 @@ RUN node hack/gen.mjs && node hack/bundle.mjs
 FROM node:22-bookworm-slim
 COPY --from=build /src/dist/melange-ts.mjs /app/melange-ts.mjs
 # The in-graph steps call /usr/bin/node and `melange-ts`.
-RUN ln -sf /usr/local/bin/node /usr/bin/node \
+RUN apt-get update && apt-get install -y --no-install-recommends attr && rm -rf /var/lib/apt/lists/* \
+ && ln -sf /usr/local/bin/node /usr/bin/node \
  && printf '#!/bin/sh\nexec /usr/bin/node /app/melange-ts.mjs "$@"\n' > /usr/local/bin/melange-ts \
  && chmod 755 /usr/local/bin/melange-ts
 LABEL moby.buildkit.frontend.network.none="true" \

@@ -9,6 +9,7 @@ source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 
 ensure_pkg /bin/busybox busybox-static
+ensure_pkg /usr/bin/setfattr attr   # the installer sets packages' xattrs (e.g. file capabilities) with it
 [ -f dist/melange-ts.mjs ] && [ -z "${MELANGE_TS_REBUNDLE:-}" ] || { node hack/gen.mjs && node hack/bundle.mjs; }
 
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
@@ -58,6 +59,11 @@ for lib in $(ldd "$node_bin" | grep -o '/[^ ]*' | sort -u); do
   cp -L "$lib" "$fe$lib"
 done
 cp dist/melange-ts.mjs "$fe/app/melange-ts.mjs"
+# setfattr and its libraries, for the installer.
+cp /usr/bin/setfattr "$fe/usr/bin/setfattr"
+for lib in $(ldd /usr/bin/setfattr | grep -o '/[^ ]*' | sort -u); do
+  mkdir -p "$fe$(dirname "$lib")"; cp -L "$lib" "$fe$lib"
+done
 printf '#!/bin/sh\nexec /usr/bin/node /app/melange-ts.mjs "$@"\n' > "$fe/usr/bin/melange-ts"
 chmod 755 "$fe/usr/bin/melange-ts"
 rootfs_tar "$fe" "$work/fe.tar"

@@ -42,10 +42,12 @@ function parsePax(body: Buffer): Record<string, string> {
     if (sp < 0) throw new TarFormatError("bad PAX record");
     const len = parseInt(body.subarray(i, sp).toString("ascii"), 10);
     if (!(len > 0) || i + len > body.length) throw new TarFormatError("bad PAX record length");
-    const rec = body.subarray(sp + 1, i + len - 1).toString("utf8");
-    const eq = rec.indexOf("=");
+    const rec = body.subarray(sp + 1, i + len - 1);
+    const eq = rec.indexOf(0x3d); // "="
     if (eq < 0) throw new TarFormatError("bad PAX record");
-    out[rec.slice(0, eq)] = rec.slice(eq + 1);
+    const key = rec.subarray(0, eq).toString("utf8");
+    // xattr values are bytes (e.g. security.capability): keep them byte for byte (latin1); the rest is UTF-8.
+    out[key] = rec.subarray(eq + 1).toString(key.startsWith("SCHILY.xattr.") ? "latin1" : "utf8");
     i += len;
   }
   return out;

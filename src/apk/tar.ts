@@ -31,10 +31,12 @@ const TYPEFLAG: Record<TarType, string> = { file: "0", hardlink: "1", symlink: "
 
 /** One PAX record: "<len> <key>=<value>\n", where len counts the whole record including itself. */
 function paxRecord(key: string, value: string): Buffer {
-  const body = Buffer.byteLength(` ${key}=${value}\n`);
-  let len = body + String(body).length;
-  if (String(len).length !== String(body).length) len = body + String(len).length;
-  return Buffer.from(`${len} ${key}=${value}\n`);
+  // xattr values are raw bytes carried in a latin1 string; everything else is UTF-8 text.
+  const v = Buffer.from(value, key.startsWith("SCHILY.xattr.") ? "latin1" : "utf8");
+  const rest = Buffer.concat([Buffer.from(` ${key}=`), v, Buffer.from("\n")]);
+  let len = rest.length + String(rest.length).length;
+  if (String(len).length !== String(rest.length).length) len = rest.length + String(len).length;
+  return Buffer.concat([Buffer.from(String(len)), rest]);
 }
 
 function writeString(h: Buffer, off: number, len: number, s: string | Buffer): void {

@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 // The in-graph installer: unpack a set of already-downloaded .apk files into a root directory the
 // way apko does (no scriptlets run), and write the apk database so `apk` works in the result.
 // Each package is checked against its APKINDEX entry (C: = sha1 of the control segment) and, unless
@@ -157,6 +158,24 @@ function typeOf(e: ReadTarEntry): InstalledFile["type"] {
   }
 }
 
+/**
+ * Extended attributes from the package (PAX SCHILY.xattr.*, e.g. setcap's security.capability), set as apk does.
+ * Node cannot set xattrs, so this uses setfattr (Debian's attr, in our image); without it they are skipped, said.
+ */
+function setXattrs(host: string, pax: Record<string, string>, what: string, log?: (l: string) => void): void {
+  for (const [k, v] of Object.entries(pax)) {
+    if (!k.startsWith("SCHILY.xattr.")) continue;
+    const name = k.slice("SCHILY.xattr.".length);
+    const value = "0x" + Buffer.from(v, "latin1").toString("hex");
+    const r = spawnSync("setfattr", ["-h", "-n", name, "-v", value, host], { encoding: "utf8" });
+    if (r.error) {
+      log?.(`${what}: extended attribute ${name} not set (setfattr: ${r.error.message})`);
+    } else if (r.status !== 0) {
+      throw new UserError(`${what}: cannot set extended attribute ${name}: ${r.stderr.trim()}`);
+    }
+  }
+}
+
 /** Checks one .apk against the index and keyring; returns the entry for the installed db. */
 function checkPackage(file: string, bytes: Buffer, opts: InstallOptions, byId: Map<string, IndexEntry>): { entry: IndexEntry; data: Buffer } {
   const apk = readApk(bytes, file);
@@ -272,6 +291,7 @@ export function installPackages(opts: InstallOptions): InstallResult {
         fs.writeFileSync(host, e.data, { mode: 0o600 });
         if (chown) fs.chownSync(host, e.uid, e.gid);
         fs.chmodSync(host, mode);
+        setXattrs(host, e.pax, what, opts.log);
         fs.utimesSync(host, e.mtime, e.mtime);
       } else if (type === "symlink") {
         fs.symlinkSync(e.linkname, host);

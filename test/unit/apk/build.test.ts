@@ -3,7 +3,7 @@ import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import zlib from "node:zlib";
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { buildApk, controlChecksum } from "../../../src/apk/build.js";
 import { readApk, splitApk, verifyApk } from "../../../src/apk/read.js";
 import { readTar } from "../../../src/apk/tar-read.js";
@@ -193,6 +193,22 @@ describe("buildApk", () => {
     const { bytes } = await buildApk(spec({ xattrs: { "/usr/bin/ping": { "security.capability": cap.toString("base64") } } }), tree);
     const e = readTar(zlib.gunzipSync(splitApk(bytes).data)).find((x) => x.name === "usr/bin/ping")!;
     expect(Buffer.from(e.pax["SCHILY.xattr.security.capability"], "latin1").equals(cap)).toBe(true);
+  });
+
+  it("keeps binary xattr values byte for byte (every byte value, through writer and reader)", async () => {
+    const tree = tempDir();
+    writeFile(tree, "usr/bin/tool", "x", 0o755);
+    const raw = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
+    const { bytes } = await buildApk(spec({ xattrs: { "/usr/bin/tool": { "user.raw": raw.toString("base64") } } }), tree);
+    const tar = zlib.gunzipSync(splitApk(bytes).data);
+    // On the wire the record holds the bytes themselves (what apk and the kernel see), not a UTF-8 re-encoding.
+    expect(tar.includes(Buffer.concat([Buffer.from("SCHILY.xattr.user.raw="), raw, Buffer.from("\n")]))).toBe(true);
+    const e = readTar(tar).find((x) => x.name === "usr/bin/tool")!;
+    expect(Buffer.from(e.pax["SCHILY.xattr.user.raw"], "latin1").equals(raw)).toBe(true);
+    // GNU tar, an independent reader, agrees on the record's length (it would refuse a miscounted one).
+    const dir = tempDir();
+    fs.writeFileSync(path.join(dir, "data.tar.gz"), splitApk(bytes).data);
+    expect(spawnSync("tar", ["-tzf", path.join(dir, "data.tar.gz")], { encoding: "utf8" }).status).toBe(0);
   });
 
   it("gives every path of a hardlinked file the xattrs set on any of its paths (apk audit agrees with the disk)", async () => {

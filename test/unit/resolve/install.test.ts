@@ -1,6 +1,7 @@
 import { describe, it, expect, beforeAll } from "vitest";
 import crypto from "node:crypto";
 import fs from "node:fs";
+import { spawnSync } from "node:child_process";
 import os from "node:os";
 import path from "node:path";
 import { buildApk } from "../../../src/apk/build.js";
@@ -232,6 +233,21 @@ describe("installPackages", () => {
     const section = (n: string) => db.split("\n\n").find((r) => r.includes(`\nP:${n}\n`)) ?? "";
     expect(section("one")).not.toContain("R:same");
     expect(section("two")).toContain("R:same");
+  });
+
+  it("sets the packages' extended attributes, byte for byte, as apk does", async () => {
+    if (spawnSync("setfattr", ["--version"]).error) return; // hack/image.sh installs attr; without it nothing to check
+    const tree = fs.mkdtempSync(path.join(tmp, "xattr-tree-"));
+    fs.mkdirSync(path.join(tree, "usr/bin"), { recursive: true });
+    fs.writeFileSync(path.join(tree, "usr/bin/tool"), "x", { mode: 0o755 });
+    const raw = Buffer.from([0x01, 0x00, 0x00, 0x03, 0xff, 0x80, 0x20]);
+    const { bytes } = await buildApk(parsePackSpec({ name: "xa", version: "1", epoch: 0, arch: "x86_64", xattrs: { "/usr/bin/tool": { "user.melange": raw.toString("base64") } } }), tree);
+    const root = path.join(tmp, "xattr-root");
+    installPackages({ root, keyring: {}, allowUntrusted: true, index: [], packages: [{ file: "xa.apk", bytes }] });
+    const got = spawnSync("getfattr", ["--only-values", "-n", "user.melange", path.join(root, "usr/bin/tool")]);
+    if (got.status !== 0 && /not supported/i.test(String(got.stderr))) return; // a filesystem without user xattrs
+    expect(got.status, String(got.stderr)).toBe(0);
+    expect(Buffer.from(got.stdout).equals(raw)).toBe(true);
   });
 
   it("takes replaces from .PKGINFO when checking against an index (APKINDEX records have no r:)", () => {
