@@ -9,7 +9,7 @@ COPY . .
 RUN node hack/gen.mjs && node hack/bundle.mjs
 
 FROM node:22-bookworm-slim
-COPY --from=build /src/dist/melange-ts.mjs /app/melange-ts.mjs
+COPY --from=build /src/dist/ /app/
 # The in-graph steps call /usr/bin/node and `melange-ts`.
 RUN apt-get update && apt-get install -y --no-install-recommends attr && rm -rf /var/lib/apt/lists/* \
  && ln -sf /usr/local/bin/node /usr/bin/node \

@@ -58,7 +58,7 @@ for lib in $(ldd "$node_bin" | grep -o '/[^ ]*' | sort -u); do
   mkdir -p "$fe$(dirname "$lib")"
   cp -L "$lib" "$fe$lib"
 done
-cp dist/melange-ts.mjs "$fe/app/melange-ts.mjs"
+cp -r dist/. "$fe/app/"
 # setfattr and its libraries, for the installer.
 cp /usr/bin/setfattr "$fe/usr/bin/setfattr"
 for lib in $(ldd /usr/bin/setfattr | grep -o '/[^ ]*' | sort -u); do
