@@ -7,9 +7,11 @@ function isGatewayProcess(): boolean {
   return process.argv.length <= 2 && Object.keys(process.env).some((k) => k.startsWith("BUILDKIT_FRONTEND_OPT_"));
 }
 
-function usage(): string {
+async function usage(): Promise<string> {
   const lines = ["usage: melange-ts <command> [options]", "", "commands:"];
-  for (const name of Object.keys(commands).sort()) lines.push(`  ${name}`);
+  const names = Object.keys(commands).sort();
+  const width = Math.max(...names.map((n) => n.length));
+  for (const name of names) lines.push(`  ${name.padEnd(width)}  ${(await commands[name]()).command.summary}`);
   lines.push("", "With no command and a BuildKit gateway environment, runs as the BuildKit frontend.");
   lines.push("Run `melange-ts <command> --help` for a command's options.");
   return lines.join("\n");
@@ -22,12 +24,12 @@ async function main(): Promise<number> {
   }
   const [name, ...rest] = process.argv.slice(2);
   if (!name || name === "--help" || name === "-h" || name === "help") {
-    process.stdout.write(usage() + "\n");
+    process.stdout.write((await usage()) + "\n");
     return name ? 0 : 2;
   }
   const load = commands[name];
   if (!load) {
-    process.stderr.write(`melange-ts: unknown command "${name}"\n\n${usage()}\n`);
+    process.stderr.write(`melange-ts: unknown command "${name}"\n\n${await usage()}\n`);
     return 2;
   }
   const { command } = await load();
