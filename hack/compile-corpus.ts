@@ -23,6 +23,7 @@ const show = rest.includes("--show") ? Number(rest[rest.indexOf("--show") + 1]) 
 // --llb: also turn each compiled build into the LLB graph the frontend would solve (environment from an image).
 const llb = rest.includes("--llb");
 const llbTimes: number[] = [];
+let largest = { file: "", bytes: 0 };
 
 const pdir = join(dir, "pipelines");
 const dirs: PipelineDir[] = existsSync(pdir)
@@ -41,7 +42,10 @@ for (const f of files) {
       const t1 = performance.now();
       const ws = buildWorkspace(build, { environment: image("example/build-env"), context: local("context", { sessionId: "x" }), sourceDateEpoch: 0 });
       const out = packageStage(build, melangeOut(ws, build), { toolsImage: image("melange-ts/frontend"), secretId: "melange.rsa", sourceDateEpoch: 0, configText: text, namespace: "wolfi" });
-      marshal(out, { platform: ociPlatform(arch) });
+      const def = marshal(out, { platform: ociPlatform(arch) });
+      // The Solve request must stay under the engine's 4 MiB message limit.
+      const bytes = def.def.reduce((n, b) => n + b.length, 0);
+      if (bytes > largest.bytes) largest = { file: f, bytes };
       llbTimes.push(performance.now() - t1);
     }
     ok++;
@@ -60,6 +64,7 @@ console.log(`compile time per file: median ${times[Math.floor(times.length / 2)]
 if (llb && llbTimes.length) {
   llbTimes.sort((a, b) => a - b);
   console.log(`LLB time per file: median ${llbTimes[Math.floor(llbTimes.length / 2)].toFixed(2)} ms, worst ${llbTimes[llbTimes.length - 1].toFixed(2)} ms`);
+  console.log(`largest definition: ${(largest.bytes / 1024).toFixed(0)} KiB (${largest.file})`);
 }
 for (const [k, v] of [...reasons].sort((a, b) => b[1].length - a[1].length)) {
   console.log(`\n${v.length} × ${k}`);

@@ -65,7 +65,8 @@ export function packSpec(build: CompiledBuild, pkg: CompiledPackage, o: PackageO
       postUpgrade: s?.["post-upgrade"],
       trigger: s?.trigger?.script ? { script: s.trigger.script, paths: s.trigger.paths ?? [] } : undefined,
     },
-    melangeYaml: o.configText,
+    // .melange.yaml comes from one shared file (see packageStage), not from every spec.
+    melangeYaml: "",
     xattrs: Object.fromEntries(
       pkg.setcap
         .filter((c) => c.path && c.add)
@@ -81,12 +82,16 @@ export function packageStage(build: CompiledBuild, melangeOut: State, o: Package
       .run({ args: [...CLI, ...args], env: { PATH, ...saltEnv(o.salt) }, cwd: "/", user: "0:0", network: "none", mounts, customName: name, ignoreCache })
       .mount("/out");
 
-  // Packaging: unsigned, one step per package, cached on that package's tree and spec.
+  // Packaging: unsigned, one step per package, cached on that package's tree and spec. The config text is
+  // written once and shared: inline in every spec it made a 300-subpackage build overrun the engine's 4 MiB
+  // request limit.
+  const config = scratch().file(mkfile("/melange.yaml", 0o644, o.configText));
   const packages = [build.main, ...build.subpackages];
   const apks = packages.map((pkg) => {
     const spec = packSpec(build, pkg, o);
     const specState = scratch().file(mkfile("/spec.json", 0o644, JSON.stringify(spec)));
-    const state = run(`${tag} package ${pkg.name}`, ["pack", "--spec", "/spec/spec.json", "--tree", "/in", "--out", "/out"], [
+    const state = run(`${tag} package ${pkg.name}`, ["pack", "--spec", "/spec/spec.json", "--melange-yaml", "/config/melange.yaml", "--tree", "/in", "--out", "/out"], [
+      { type: "bind", dest: "/config", source: config, readonly: true },
       // Only this package's tree: the selector makes BuildKit key the step on that tree's content.
       { type: "bind", dest: "/in", source: melangeOut, selector: `/${pkg.name}`, readonly: true },
       { type: "bind", dest: "/spec", source: specState, readonly: true },

@@ -7,6 +7,7 @@ export const command: Command = {
   name: "pack",
   summary: "package a melange-out/<pkg> tree into an .apk (the in-graph packaging step)",
   usage: `usage: melange-ts pack --spec SPEC.json --tree DIR --out DIR [--signing-key KEY] [--key-name NAME]
+                       [--melange-yaml FILE]
 
 Writes OUT/<arch>/<name>-<version>-r<epoch>.apk. The key name (default: the key file's basename,
 e.g. melange.rsa) names the signature entry .SIGN.RSA256.<name>.pub.`,
@@ -19,6 +20,7 @@ e.g. melange.rsa) names the signature entry .SIGN.RSA256.<name>.pub.`,
         out: { type: "string" },
         "signing-key": { type: "string" },
         "key-name": { type: "string" },
+        "melange-yaml": { type: "string" },
       },
     });
     if (!values.spec || !values.tree || !values.out) throw new UserError("pack needs --spec, --tree and --out", undefined, command.usage);
@@ -28,6 +30,7 @@ e.g. melange.rsa) names the signature entry .SIGN.RSA256.<name>.pub.`,
       out: values.out,
       signingKey: values["signing-key"],
       keyName: values["key-name"],
+      melangeYamlFile: values["melange-yaml"],
     });
     process.stdout.write(`wrote ${file}\n`);
     return 0;

@@ -104,6 +104,15 @@ export async function runBuild(client: BridgeClient, opts: FrontendOpts, started
   if (missing.length) {
     throw new UserError(`this BuildKit engine lacks features the build needs: ${missing.join(", ")}`, undefined, "use a newer BuildKit (docker 20.10 or newer, or buildkitd v0.8 or newer)");
   }
+  // dockerd 20.10's engine takes requests of at most 4 MiB; say so plainly rather than as a gRPC size error.
+  const size = def.def.reduce((n, op) => n + op.length, 0);
+  if (size > 4 * 1024 * 1024 - 64 * 1024) {
+    throw new UserError(
+      `${opts.filename}: the build graph is ${(size / 1048576).toFixed(1)} MiB, over the 4 MiB a BuildKit request may carry`,
+      undefined,
+      "split very long `runs` scripts into files in the build context, or use a newer BuildKit (16 MiB)",
+    );
+  }
   console.error(`melange-ts: compiled and marshalled ${def.def.length} ops after ${(performance.now() - started).toFixed(0)} ms`);
   return client.solve({ definition: def });
 }

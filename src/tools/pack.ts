@@ -15,6 +15,9 @@ export interface PackOptions {
   out: string;
   signingKey?: string;
   keyName?: string;
+  /** A file whose text becomes .melange.yaml (instead of the spec's melangeYaml): one shared file keeps the
+   *  frontend's Solve request small when a build has hundreds of packages. */
+  melangeYamlFile?: string;
 }
 
 export async function pack(opts: PackOptions): Promise<{ file: string; entry: IndexEntry }> {
@@ -25,6 +28,13 @@ export async function pack(opts: PackOptions): Promise<{ file: string; entry: In
     throw new UserError(`cannot read pack spec ${opts.specFile}: ${(e as Error).message}`);
   }
   const spec = parsePackSpec(json, opts.specFile);
+  if (opts.melangeYamlFile) {
+    try {
+      spec.melangeYaml = fs.readFileSync(opts.melangeYamlFile, "utf8");
+    } catch (e) {
+      throw new UserError(`cannot read ${opts.melangeYamlFile}: ${(e as Error).message}`);
+    }
+  }
   const key = opts.signingKey ? loadSigningKey(opts.signingKey, opts.keyName) : undefined;
   const dir = path.join(opts.out, spec.arch);
   fs.mkdirSync(dir, { recursive: true });

@@ -54,6 +54,8 @@ describe("signed packages from docker build", () => {
     expect(info).toMatch(/^provides = cmd:hello=1\.0\.0-r0$/m);
     expect(info).toMatch(/^depend = cmd:sh$/m);
     expect(info).toMatch(/^datahash = [0-9a-f]{64}$/m);
+    // The configuration the package was built from rides along, as melange does.
+    expect(tarCat(join(r.out, APK), ".melange.yaml")).toBe(readFileSync(join(ctx, "melange.yaml"), "utf8"));
 
     const index = tarCat(join(r.out, INDEX), "APKINDEX");
     expect(index).toMatch(/^C:Q1[A-Za-z0-9+/]{27}=$/m);

@@ -199,3 +199,18 @@ describe("--no-cache", () => {
     expect(seed(salted)).toBe(seed(plain));
   });
 });
+
+describe("the Solve request stays under the engine's 4 MiB limit", () => {
+  it("writes the config text once, not once per package, however many subpackages", () => {
+    const filler = "# " + "x".repeat(20_000) + "\n"; // a large config file
+    const subs = Array.from({ length: 300 }, (_, i) => `  - name: demo-sub${i}\n    pipeline:\n      - runs: echo ${i}\n`).join("");
+    const text = `${filler}package:\n  name: demo\n  version: "1"\n  epoch: 0\npipeline:\n  - runs: echo main\nsubpackages:\n${subs}`;
+    const b = compile({ file: "melange.yaml", text }, { arch: "x86_64", pipelines: pipelineLoader([], builtinPipeline) });
+    const def = marshal(packageStage(b, melangeOut(image("x"), b), { toolsImage: image("t"), secretId: "melange.rsa", sourceDateEpoch: 0, configText: text, namespace: "" }));
+    const size = def.def.reduce((n, d) => n + d.length, 0);
+    expect(size).toBeLessThan(2 * 1024 * 1024);
+    // ...and the text is there once.
+    const all = Buffer.concat(def.def.map((d) => Buffer.from(d)));
+    expect(all.indexOf(filler.slice(0, 200))).toBe(all.lastIndexOf(filler.slice(0, 200)));
+  });
+});
