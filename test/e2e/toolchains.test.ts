@@ -146,7 +146,8 @@ describe("language pipelines in melange-ts/debian-toolchains", () => {
     expect(usesRun(r, "tc-meson-dbg")).toEqual(["split/debug"]);
     const main = apkOf(r, "tc-meson", "2.0.0");
     const dbg = apkOf(r, "tc-meson-dbg", "2.0.0");
-    expect(payload(main)).toEqual(["etc/tcmeson.conf", "usr/bin/tcmeson"]); // --prefix=/usr, sysconfdir /etc
+    // --prefix=/usr, sysconfdir /etc
+    expect(payload(main)).toEqual(["etc/tcmeson.conf", "usr/bin/tcmeson", "usr/bin/tcmeson-nopie"]);
     expect(payload(dbg)).toEqual(["usr/lib/debug/usr/bin/tcmeson.debug"]);
     const root = unpack(main);
     const bin = join(root, "usr/bin/tcmeson");
@@ -155,6 +156,12 @@ describe("language pipelines in melange-ts/debian-toolchains", () => {
     expect(readFileSync(bin).includes(Buffer.from("tcmeson.debug\0"))).toBe(true);
     expect(run(bin)).toBe("hello from meson 2.0.0\n");
     expect(readFileSync(join(root, "etc/tcmeson.conf"), "utf8")).toBe("greeting=hello\n");
+    // An ET_EXEC program is not split (melange's split/debug takes ET_DYN files only): its debug info stays.
+    const nopie = join(root, "usr/bin/tcmeson-nopie");
+    expect(readFileSync(nopie).readUInt16LE(16)).toBe(2); // e_type ET_EXEC
+    expect(debugSections(nopie)).toContain(".debug_info");
+    expect(sections(nopie)).not.toContain(".gnu_debuglink");
+    expect(run(nopie)).toBe("hello from meson 2.0.0\n");
     const debug = join(unpack(dbg), "usr/lib/debug/usr/bin/tcmeson.debug");
     expect(debugSections(debug)).toEqual(expect.arrayContaining([".debug_info", ".debug_line"]));
   });
