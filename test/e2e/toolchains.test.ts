@@ -186,15 +186,18 @@ describe("language pipelines in melange-ts/debian-toolchains", () => {
     }
   });
 
-  it("cargo/build: a crate without dependencies, every binary installed (cargo-auditable is not in Debian)", () => {
+  it("cargo/build: a crate without dependencies, every binary or one named `output` (cargo-auditable is not in Debian)", () => {
     const r = built("cargo");
-    expect(usesRun(r, "tc-cargo")).toEqual(["cargo/build"]);
+    expect(usesRun(r, "tc-cargo")).toEqual(["cargo/build", "cargo/build"]);
     expect(r.log).toContain("cargo/build: WARNING: cargo-auditable is not installed");
     const apk = apkOf(r, "tc-cargo", "0.3.0");
     // Only the executables of target/release: not its .d files or build directories.
-    expect(payload(apk)).toEqual(["usr/bin/tccargo", "usr/bin/tccargo-second"]);
+    // The second step installs only `output`, from its `output-dir`, built with its `rustflags`.
+    expect(payload(apk)).toEqual(["usr/bin/tccargo", "usr/bin/tccargo-second", "usr/libexec/tc-cargo/tccargo"]);
+    expect(r.log).toMatch(/Finished flagged \[optimized\] target\(s\)/);
     const root = unpack(apk);
     expect(run(join(root, "usr/bin/tccargo"))).toBe("hello from cargo 0.3.0\n");
+    expect(run(join(root, "usr/libexec/tc-cargo/tccargo"))).toBe("hello from cargo 0.3.0\nbuilt with --cfg tc_flag\n");
     expect(run(join(root, "usr/bin/tccargo-second"))).toBe("second binary\n");
   });
 
