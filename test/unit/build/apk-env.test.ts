@@ -11,31 +11,11 @@ import {
   WOLFI_REPOSITORY,
   type ChosenPackage,
 } from "../../../src/build/apk-env.js";
-import type { IndexEntry } from "../../../src/apk/types.js";
+import { emptyPackageInfo, type IndexEntry } from "../../../src/apk/types.js";
 import { readApkIndex } from "../../../src/apk/index-archive.js";
 
 function entry(name: string, version: string): IndexEntry {
-  return {
-    name,
-    version,
-    arch: "x86_64",
-    installedSize: 1,
-    origin: name,
-    description: "",
-    url: "",
-    commit: "",
-    maintainer: "",
-    buildDate: 0,
-    licenses: [],
-    depends: [],
-    provides: [],
-    replaces: [],
-    installIf: [],
-    triggers: [],
-    dataHash: "",
-    checksum: "Q1xxxx",
-    size: 1,
-  };
+  return { ...emptyPackageInfo(), name, version, arch: "x86_64", installedSize: 1, origin: name, checksum: "Q1xxxx", size: 1 };
 }
 
 const contents = (o: Partial<{ repositories: string[]; keyring: string[]; packages: string[] }> = {}) => ({
