@@ -91,11 +91,14 @@ export async function readContextFiles(client: BridgeClient, sessionId: string, 
       } catch {
         return; // the dir does not exist in this context
       }
-      for (const e of entries) {
-        const p = `${rel}/${e.path}`;
-        if (isDir(e.mode)) await walk(p);
-        else if (/\.ya?ml$/.test(e.path)) files.set(p.slice(dir.length + 1), (await client.readWholeFile(ref, p, e.size)).toString("utf8"));
-      }
+      // All at once: the engine answers concurrent reads (wolfi's pipelines/ holds ~100 files).
+      await Promise.all(
+        entries.map(async (e) => {
+          const p = `${rel}/${e.path}`;
+          if (isDir(e.mode)) await walk(p);
+          else if (/\.ya?ml$/.test(e.path)) files.set(p.slice(dir.length + 1), (await client.readWholeFile(ref, p, e.size)).toString("utf8"));
+        }),
+      );
     };
     await walk(dir);
     if (files.size) out.push({ name: dir, read: (p) => files.get(p) });
